@@ -1,0 +1,213 @@
+"""``HTTPServer``: the original's server object, an ASGI app over a core ``App``.
+
+Constructing it binds nothing (workers import the module); ``start()`` serves it in the
+background on uvicorn through ``microrest.server.Server`` and returns once it listens.
+Each entry of ``routes`` becomes a core regex route, full-matched against the decoded path, in
+insertion order, with the methods its handler class defines, so the core's 405/``Allow``,
+automatic HEAD and OPTIONS do the work. ``compat=True`` instead routes everything through one
+catch-all route that matches the raw target (query included) the way the original did.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ...app import App
+from ...errors import HTTPError as CoreHTTPError
+from ...limits import Limits
+from . import constants
+from .dispatch import Dispatcher
+from .handler import Groups, HTTPErrorHandler, HTTPHandler, handler_methods
+from .log import HTTPLog
+
+if TYPE_CHECKING:
+    from ...requests import Request
+    from ...responses import Response
+    from ...server import Server
+    from ...types import Receive, Scope, Send
+
+__all__ = ["HTTPServer"]
+
+_CATCH_ALL = re.compile(".*", re.DOTALL)
+
+
+def route_methods(handler_class: type[HTTPHandler]) -> list[str]:
+    """The methods a route registers: its ``do_`` methods, minus the HEAD/OPTIONS the core
+    answers itself unless the class overrides them."""
+    methods = []
+    for name in handler_methods(handler_class):
+        if name == "head" and handler_class.do_head is HTTPHandler.do_head:
+            continue
+        if name == "options" and handler_class.do_options is HTTPHandler.do_options:
+            continue
+        methods.append(name.upper())
+    return methods or ["OPTIONS"]
+
+
+class HTTPServer:
+    """``HTTPServer(address, routes, error_routes=None, keyfile=None, certfile=None, ...)``.
+
+    ``routes`` maps regex strings to ``HTTPHandler`` subclasses; ``error_routes`` maps regexes
+    matched against the status code (``'500'``, ``'4[0-9][0-9]'``) to ``HTTPErrorHandler``
+    subclasses. TLS is on when both ``keyfile`` and ``certfile`` are given. The thread-pool
+    arguments are kept as attributes only: sync handlers share the core's thread limiter.
+    """
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        routes: Mapping[str, type[HTTPHandler]],
+        error_routes: Mapping[str, type[HTTPErrorHandler]] | None = None,
+        keyfile: str | None = None,
+        certfile: str | None = None,
+        keepalive: float | None = 5,
+        timeout: float = 20,
+        num_threads: int = 2,
+        max_threads: int | None = 6,
+        max_queue: int | None = 4,
+        poll_interval: float = 1,
+        log: HTTPLog | None = None,
+        *,
+        compat: bool = False,
+        sync_handlers: str = "thread",
+        debug: bool = False,
+        workers: int = 1,
+    ) -> None:
+        self.address = (address[0], int(address[1]))
+        self.compat = compat
+        self.keyfile = keyfile
+        self.certfile = certfile
+        self.using_tls = bool(keyfile and certfile)
+        self.keepalive_timeout = keepalive
+        self.request_timeout = timeout
+        self.num_threads = num_threads
+        self.max_threads = max_threads
+        self.max_queue = max_queue
+        self.poll_interval = poll_interval
+        self.workers = workers
+        self.log = log if log is not None else HTTPLog(None, None)
+        self.routes: dict[re.Pattern[str], type[HTTPHandler]] = {
+            re.compile(pattern): handler for pattern, handler in routes.items()
+        }
+        self.error_routes: dict[re.Pattern[str], type[HTTPErrorHandler]] = {
+            re.compile(pattern): handler for pattern, handler in (error_routes or {}).items()
+        }
+        size = constants.max_request_size or None
+        self.app = App(
+            style="webpy",
+            debug=debug,
+            limits=Limits(max_body_size=size),
+            trailing_slash="strict",
+            auto_head=not compat,
+            auto_options=not compat,
+            sync_handlers=sync_handlers,  # type: ignore[arg-type]
+        )
+        self.dispatcher = Dispatcher(self, self.app.concurrency)
+        self.dispatcher.error_routes = list(self.error_routes.items())
+        self.app.add_exception_handler(CoreHTTPError, self.dispatcher.on_core_error)
+        if compat:
+            self.app.add_route(_CATCH_ALL, self._compat_endpoint, ["*"], source=type(self))
+        else:
+            for pattern, handler in self.routes.items():
+                limits = None
+                if handler.max_request_size is not None:
+                    limits = Limits(max_body_size=handler.max_request_size)
+                self.app.add_route(
+                    pattern,
+                    self.dispatcher.endpoint_for(handler),
+                    route_methods(handler),
+                    source=handler,
+                    limits=limits,
+                )
+        self._server: Server | None = None
+
+    # ASGI -------------------------------------------------------------------------------------
+
+    @property
+    def __microrest_app__(self) -> App:
+        return self.app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    async def _compat_endpoint(self, request: Request) -> Response:
+        """The original's routing: the raw target, query included, first match wins."""
+        scope = request.scope
+        raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+        route = scope.get("route")
+        prefix = getattr(route, "prefix", "") if route is not None else ""
+        target = raw.decode("latin-1")
+        if prefix and target.startswith(prefix):
+            target = target[len(prefix) :]
+        query = scope.get("query_string", b"")
+        if query:
+            target += "?" + query.decode("latin-1")
+        for pattern, handler in self.routes.items():
+            found = pattern.fullmatch(target)
+            if found is not None:
+                groups = Groups(found.groups(), found.groupdict())
+                return await self.dispatcher.handle(request, handler, groups)
+        return await self.dispatcher.on_core_error(request, CoreHTTPError(404))
+
+    # the original's server controls -----------------------------------------------------------
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        """``(host, port)``: the bound port while running (port 0 resolved), else the address."""
+        if self._server is not None and self._server.is_running():
+            host, port = self._server.server_address
+            return host, port
+        return self.address
+
+    def start(self) -> None:
+        """Serve in the background and return once listening (no-op when already running,
+        inside a worker import, or with ``MICROREST_NO_SERVE=1``)."""
+        if self.is_running() or _serving_disabled():
+            return
+        from ...server import Server
+
+        options: dict[str, Any] = {}
+        if self.using_tls:
+            options["ssl_keyfile"] = self.keyfile
+            options["ssl_certfile"] = self.certfile
+        if self.keepalive_timeout is not None:
+            options["timeout_keep_alive"] = self.keepalive_timeout
+        self._server = Server(
+            self, self.address[0], self.address[1], workers=self.workers, **options
+        )
+        self._server.start()
+        host, port = self.server_address
+        self.log.info(f"Serving HTTP on {host}:{port}")
+        self.log.info("Server started")
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop serving (graceful; no-op when not running). ``start()`` may be called again."""
+        server = self._server
+        if server is None:
+            return
+        self._server = None
+        if server.is_running():
+            server.stop(timeout)
+            self.log.info("Server stopped")
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop if running; the listening socket goes with it."""
+        self.stop(timeout)
+
+    def is_running(self) -> bool:
+        return bool(self._server is not None and self._server.is_running())
+
+    def join(self, timeout: float | None = None) -> None:
+        """Block until the background server stops (from a signal or ``stop()``)."""
+        server = self._server
+        if server is not None:
+            wait = getattr(server, "join", None)
+            if wait is not None:
+                wait(timeout)
+
+
+def _serving_disabled() -> bool:
+    return os.environ.get("MICROREST_WORKER") == "1" or os.environ.get("MICROREST_NO_SERVE") == "1"
