@@ -1,0 +1,1 @@
+"""Runnable examples: one module per documented example, plus the showcase."""

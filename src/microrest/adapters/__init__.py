@@ -1,0 +1,1 @@
+"""Adapters: each reproduces one classic framework's API on the microrest core."""

@@ -1,0 +1,91 @@
+"""``microrest run | routes``: serve an app, or print its route table (every style in one)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import ConfigurationError
+
+__all__ = ["load_app", "main"]
+
+
+def load_app(target: str) -> Any:
+    """Import ``"module:attribute"`` (dots allowed in the attribute) relative to the cwd."""
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise ConfigurationError(f"expected 'module:attribute', got {target!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    os.environ.setdefault("MICROREST_NO_SERVE", "1")  # importing must not start a legacy server
+    try:
+        value: Any = importlib.import_module(module_name)
+    finally:
+        os.environ.pop("MICROREST_NO_SERVE", None)
+    for part in attribute.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _core_app(obj: Any) -> Any:
+    from .app import App
+
+    if isinstance(obj, App):
+        return obj
+    inner = getattr(obj, "__microrest_app__", None)
+    if isinstance(inner, App):
+        return inner
+    raise ConfigurationError(f"{obj!r} is not a microrest app")
+
+
+def _print_routes(target: str) -> None:
+    rows = _core_app(load_app(target)).routes()
+    header = ("METHOD", "PATH", "STYLE", "HANDLER", "SOURCE")
+    table = [header] + [(r.method, r.path, r.style, r.handler, r.source) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="microrest", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve module:app on uvicorn")
+    run.add_argument("target", help="module:attribute of the app")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--ssl-keyfile")
+    run.add_argument("--ssl-certfile")
+    run.add_argument("--log-level", default="info")
+    routes = commands.add_parser("routes", help="print the route table of module:app")
+    routes.add_argument("target")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "routes":
+            _print_routes(args.target)
+            return 0
+        from .server import run as serve
+
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        app: Any = args.target if args.workers > 1 else load_app(args.target)
+        serve(
+            app,
+            args.host,
+            args.port,
+            workers=args.workers,
+            ssl_keyfile=args.ssl_keyfile,
+            ssl_certfile=args.ssl_certfile,
+            log_level=args.log_level,
+        )
+    except ConfigurationError as exc:
+        print(f"microrest: {exc}", file=sys.stderr)
+        return 2
+    return 0

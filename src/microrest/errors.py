@@ -1,0 +1,212 @@
+"""The exception tree: one root, HTTP errors by status, and configuration errors.
+
+``MicrorestError`` is the root of everything microrest raises on purpose, so ``except
+MicrorestError`` catches the framework's own errors and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+
+__all__ = [
+    "BadRequest",
+    "ClientDisconnect",
+    "ConfigurationError",
+    "Conflict",
+    "Forbidden",
+    "Gone",
+    "HTTPError",
+    "InternalServerError",
+    "InvalidHeader",
+    "MethodNotAllowed",
+    "MicrorestError",
+    "NotAcceptable",
+    "NotFound",
+    "NotImplementedHTTP",
+    "PayloadTooLarge",
+    "RouteConflict",
+    "ServiceUnavailable",
+    "TooManyRequests",
+    "Unauthorized",
+    "UnprocessableEntity",
+    "UnsupportedMediaType",
+]
+
+
+class MicrorestError(Exception):
+    """Root of every exception microrest raises deliberately."""
+
+
+class ConfigurationError(MicrorestError):
+    """An app, route or option was set up wrongly; raised at registration or startup."""
+
+
+class RouteConflict(ConfigurationError):
+    """Two registrations claim the same method on the same path."""
+
+
+class ClientDisconnect(MicrorestError):
+    """The client went away before the request body was complete.
+
+    Handlers may catch it; the error pipeline never logs it as an application error and never
+    answers it, since nobody is listening.
+    """
+
+
+class InvalidHeader(MicrorestError, ValueError):
+    """A response header name or value cannot go on the wire (CR/LF, NUL, not latin-1)."""
+
+
+def _reason(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Error"
+
+
+class HTTPError(MicrorestError):
+    """An error that becomes an HTTP response with ``status_code``.
+
+    ``detail`` is the message the client sees (the reason phrase when omitted); ``headers``
+    are added to the error response (``Allow`` on 405, ``WWW-Authenticate`` on 401...).
+    """
+
+    status_code: int = 500
+
+    def __init__(
+        self,
+        status_code: int | None = None,
+        detail: str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        if status_code is not None:
+            self.status_code = status_code
+        if not 400 <= self.status_code <= 599:
+            raise ConfigurationError(
+                f"HTTPError status must be 4xx or 5xx, got {self.status_code}; "
+                "return a Response for other statuses"
+            )
+        self.detail = detail if detail is not None else _reason(self.status_code)
+        if headers is None:
+            self.headers: list[tuple[str, str]] = []
+        elif isinstance(headers, Mapping):
+            self.headers = list(headers.items())
+        else:
+            self.headers = list(headers)
+        super().__init__(self.status_code, self.detail)
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class BadRequest(HTTPError):
+    """400 Bad Request."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        super().__init__(self.status_code, detail, headers)
+
+
+class Unauthorized(BadRequest):
+    """401 Unauthorized."""
+
+    status_code = 401
+
+
+class Forbidden(BadRequest):
+    """403 Forbidden."""
+
+    status_code = 403
+
+
+class NotFound(BadRequest):
+    """404 Not Found: no route matches the path."""
+
+    status_code = 404
+
+
+class MethodNotAllowed(HTTPError):
+    """405 Method Not Allowed: the path exists, the method does not; ``allowed`` lists them."""
+
+    status_code = 405
+
+    def __init__(
+        self,
+        allowed: Iterable[str] = (),
+        detail: str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        self.allowed = sorted(set(allowed))
+        extra = [("Allow", ", ".join(self.allowed))]
+        if headers is not None:
+            extra += list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        super().__init__(405, detail, extra)
+
+
+class NotAcceptable(BadRequest):
+    """406 Not Acceptable."""
+
+    status_code = 406
+
+
+class Conflict(BadRequest):
+    """409 Conflict."""
+
+    status_code = 409
+
+
+class Gone(BadRequest):
+    """410 Gone."""
+
+    status_code = 410
+
+
+class PayloadTooLarge(BadRequest):
+    """413 Content Too Large: the body exceeds the route's ``Limits``."""
+
+    status_code = 413
+
+
+class UnsupportedMediaType(BadRequest):
+    """415 Unsupported Media Type."""
+
+    status_code = 415
+
+
+class UnprocessableEntity(BadRequest):
+    """422 Unprocessable Content."""
+
+    status_code = 422
+
+
+class TooManyRequests(BadRequest):
+    """429 Too Many Requests."""
+
+    status_code = 429
+
+
+class InternalServerError(BadRequest):
+    """500 Internal Server Error."""
+
+    status_code = 500
+
+
+class NotImplementedHTTP(BadRequest):
+    """501 Not Implemented (named so it does not shadow the ``NotImplemented`` builtin)."""
+
+    status_code = 501
+
+
+class ServiceUnavailable(BadRequest):
+    """503 Service Unavailable."""
+
+    status_code = 503

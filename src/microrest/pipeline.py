@@ -1,0 +1,126 @@
+"""The one error pipeline: every exception, miss and limit violation becomes a response here.
+
+Handlers are looked up on the route's owning app first, then on the apps it is mounted in, so
+each style keeps its own error format inside a mixed app while a top-level handler can still
+catch what no style claims.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .concurrency import is_async_callable
+from .errors import ClientDisconnect, HTTPError, InvalidHeader
+from .responses import JSONResponse, PlainTextResponse, Response, render
+
+if TYPE_CHECKING:
+    from .app import App
+    from .requests import Request
+    from .types import Send
+
+__all__ = ["ExceptionHandler", "error_response", "handle_exception", "logger"]
+
+logger = logging.getLogger("microrest.error")
+ExceptionHandler = Callable[..., Any]
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/plain" not in accept and "text/html" not in accept
+
+
+def error_response(request: Request, exc: HTTPError) -> Response:
+    """The default body of an HTTPError: JSON for clients that ask for it, else plain text."""
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": exc.detail, "status": exc.status_code}, exc.status_code, exc.headers
+        )
+    return PlainTextResponse(exc.detail, exc.status_code, exc.headers)
+
+
+def _server_error(request: Request, exc: BaseException, debug: bool) -> Response:
+    logger.error(
+        "Unhandled exception in %s %s",
+        request.scope.get("method"),
+        request.scope.get("path"),
+        exc_info=exc,
+    )
+    if debug:
+        text = "".join(traceback.format_exception(exc))
+        return PlainTextResponse(text, 500)
+    return PlainTextResponse("Internal Server Error", 500)
+
+
+def _lookup(app: App, exc: BaseException) -> ExceptionHandler | None:
+    handlers = app.exception_handlers
+    if not handlers:
+        return None
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            return handler
+    status = exc.status_code if isinstance(exc, HTTPError) else 500
+    return handlers.get(status)
+
+
+def _chain(owner: App | None, top: App) -> list[App]:
+    chain: list[App] = []
+    app = owner
+    while app is not None and app not in chain:
+        chain.append(app)
+        app = app.parent
+    if top not in chain:
+        chain.append(top)
+    return chain
+
+
+async def _call(handler: ExceptionHandler, request: Request, exc: BaseException) -> Response:
+    if is_async_callable(handler):
+        result = await handler(request, exc)
+    else:
+        result = handler(request, exc)
+    return render(result)
+
+
+async def respond_to_exception(
+    top: App, owner: App | None, request: Request, exc: BaseException
+) -> Response | None:
+    """The response for ``exc``, or None when nobody should be answered (disconnects)."""
+    if isinstance(exc, ClientDisconnect):
+        logger.debug("client disconnected during %s %s", request.method, request.path)
+        return None
+    debug = top.debug or (owner is not None and owner.debug)
+    for app in _chain(owner, top):
+        handler = _lookup(app, exc)
+        if handler is None:
+            continue
+        try:
+            return await _call(handler, request, exc)
+        except HTTPError as raised:
+            exc = raised  # a handler may translate one error into another
+            continue
+        except Exception as failure:
+            return _server_error(request, failure, debug)
+    if isinstance(exc, HTTPError):
+        try:
+            return error_response(request, exc)
+        except InvalidHeader as bad:
+            return _server_error(request, bad, debug)
+    return _server_error(request, exc, debug)
+
+
+async def handle_exception(
+    top: App, owner: App | None, request: Request, exc: BaseException, send: Send
+) -> None:
+    """Answer ``exc`` on ``send``; the response must not have started yet."""
+    response = await respond_to_exception(top, owner, request, exc)
+    if response is None:
+        return
+    try:
+        await response(request.scope, request.receive, send)
+    except InvalidHeader as bad:
+        fallback = _server_error(request, bad, top.debug)
+        await fallback(request.scope, request.receive, send)

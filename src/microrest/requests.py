@@ -1,0 +1,313 @@
+"""The request: a lazy view over the ASGI scope and receive channel.
+
+Nothing is parsed until asked for, and each parse happens once. Every body reader goes through
+``stream()``, which enforces the route's ``Limits`` and turns a disconnect into
+``ClientDisconnect``, so no handler ever sees a truncated body as if it were whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
+
+from .errors import (
+    BadRequest,
+    ClientDisconnect,
+    MicrorestError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from .limits import Limits
+
+if TYPE_CHECKING:
+    from .routing.route import Route
+    from .types import Receive, Scope
+
+try:  # orjson is optional and several times faster
+    import orjson
+
+    _loads: Any = orjson.loads
+    _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
+    _DecodeError = (json.JSONDecodeError, UnicodeDecodeError)
+
+__all__ = ["Request", "StreamConsumed"]
+
+DEFAULT_LIMITS = Limits()
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+class StreamConsumed(MicrorestError, RuntimeError):
+    """The body was already read as a stream and was not kept."""
+
+
+async def _empty_receive() -> dict[str, Any]:
+    raise ClientDisconnect("this request has no receive channel")
+
+
+def _json_depth_exceeds(body: bytes, limit: int) -> bool:
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for found in _BRACKETS.finditer(_STRINGS.sub(b"", body)):
+        if found.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def media_type_of(content_type: str) -> str:
+    """``'Application/JSON; charset=utf-8'`` -> ``'application/json'``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+class Request:
+    """What a handler reads. Names follow Starlette's so users need not learn new ones."""
+
+    __slots__ = (
+        "scope",
+        "receive",
+        "_headers",
+        "_query",
+        "_cookies",
+        "_body",
+        "_json",
+        "_form",
+        "_consumed",
+    )
+
+    def __init__(self, scope: Scope, receive: Receive = _empty_receive) -> None:
+        self.scope = scope
+        self.receive = receive
+        self._headers: Headers | None = None
+        self._query: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._body: bytes | None = None
+        self._json: Any = _UNSET
+        self._form: FormData | None = None
+        self._consumed = False
+
+    # the request line ---------------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        return self.scope["method"]  # type: ignore[no-any-return]
+
+    @property
+    def path(self) -> str:
+        return self.scope["path"]  # type: ignore[no-any-return]
+
+    @property
+    def url(self) -> URL:
+        return URL(scope=self.scope)
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        return self.scope.get("path_params", {})  # type: ignore[no-any-return]
+
+    @property
+    def path_groups(self) -> tuple[Any, ...]:
+        """Every group of a regex route, positional and named, in pattern order."""
+        return self.scope.get("path_groups", ())  # type: ignore[no-any-return]
+
+    @property
+    def query_params(self) -> QueryParams:
+        if self._query is None:
+            self._query = QueryParams(self.scope.get("query_string", b""))
+        return self._query
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(scope=self.scope)
+        return self._headers
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            cookies: dict[str, str] = {}
+            for value in self.headers.getlist("cookie"):
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value)
+                except Exception:  # a malformed cookie header is the client's problem
+                    continue
+                cookies.update({key: morsel.value for key, morsel in jar.items()})
+            self._cookies = cookies
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        client = self.scope.get("client")
+        return Address(*client) if client else None
+
+    @property
+    def app(self) -> Any:
+        return self.scope.get("app")
+
+    @property
+    def route(self) -> Route | None:
+        return self.scope.get("route")
+
+    @property
+    def state(self) -> State:
+        """Per-request scratch space (and what a lifespan yielded, per the ASGI spec)."""
+        state: State | None = self.scope.get("microrest.state")
+        if state is None:
+            state = self.scope["microrest.state"] = State(dict(self.scope.get("state") or {}))
+        return state
+
+    @property
+    def limits(self) -> Limits:
+        route = self.scope.get("route")
+        return (route.limits if route is not None else None) or DEFAULT_LIMITS
+
+    @property
+    def content_type(self) -> str:
+        return media_type_of(self.headers.get("content-type", ""))
+
+    # the body -------------------------------------------------------------------------------
+
+    def _declared_length(self, limit: int | None) -> int | None:
+        raw = self.headers.get("content-length")
+        if raw is None:
+            return None
+        if not raw.isascii() or not raw.isdigit():
+            raise BadRequest(f"Invalid Content-Length header: {raw!r}")
+        length = int(raw)
+        if limit is not None and length > limit:
+            raise PayloadTooLarge(
+                f"Request body of {length} bytes exceeds the limit of {limit} bytes"
+            )
+        return length
+
+    async def stream(self, limit: int | None | type[_Unset] = None) -> AsyncGenerator[bytes, None]:
+        """Yield body chunks as they arrive, enforcing ``limit`` bytes (default: the route's).
+
+        Raises ``PayloadTooLarge`` as soon as the bound is passed and ``ClientDisconnect``
+        if the client leaves before the end.
+        """
+        if self._body is not None:
+            yield self._body
+            return
+        if self._consumed:
+            raise StreamConsumed("the request body was already streamed; read it once")
+        self._consumed = True
+        if limit is None:
+            limits = self.limits
+            bound = limits.max_stream_size or limits.max_body_size
+        else:
+            bound = None if limit is _Unset else limit  # type: ignore[assignment]
+        self._declared_length(bound)
+        received = 0
+        while True:
+            message = await self.receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    received += len(chunk)
+                    if bound is not None and received > bound:
+                        raise PayloadTooLarge(f"Request body exceeds the limit of {bound} bytes")
+                    yield chunk
+                if not message.get("more_body", False):
+                    return
+            elif kind == "http.disconnect":
+                raise ClientDisconnect("the client disconnected before the body was complete")
+
+    async def body(self) -> bytes:
+        """The whole body, read once and kept; bounded by ``Limits.max_body_size``."""
+        if self._body is None:
+            limit = self.limits.max_body_size
+            if self._consumed:
+                raise StreamConsumed("the request body was already streamed; read it once")
+            chunks = [chunk async for chunk in self.stream(_Unset if limit is None else limit)]
+            self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """The body parsed as JSON: 415 for another media type, 400 for anything unparsable."""
+        if self._json is _UNSET:
+            media_type = self.content_type
+            if media_type and not (
+                media_type == "application/json"
+                or (media_type.startswith("application/") and media_type.endswith("+json"))
+            ):
+                raise UnsupportedMediaType(
+                    f"Expected a JSON body (Content-Type: application/json), got {media_type!r}"
+                )
+            body = await self.body()
+            if not body.strip():
+                raise BadRequest("Request body is empty; expected JSON")
+            if _json_depth_exceeds(body, self.limits.max_json_depth):
+                raise BadRequest(
+                    f"JSON body is nested deeper than {self.limits.max_json_depth} levels"
+                )
+            try:
+                self._json = _loads(body)
+            except _DecodeError as exc:
+                raise BadRequest(f"Invalid JSON body: {exc}") from None
+            except (ValueError, RecursionError) as exc:
+                raise BadRequest(f"Invalid JSON body: {exc}") from None
+        return self._json
+
+    async def form(self) -> FormData:
+        """Urlencoded or multipart form fields and files, within the form limits."""
+        if self._form is None:
+            from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+
+            media_type = self.content_type
+            limits = self.limits
+            try:
+                if media_type == "multipart/form-data":
+                    self._form = await MultiPartParser(
+                        self.headers,
+                        self.stream(),
+                        max_files=limits.max_form_files,
+                        max_fields=limits.max_form_fields,
+                        max_part_size=limits.max_form_part_size,
+                    ).parse()
+                elif media_type == "application/x-www-form-urlencoded":
+                    self._form = await FormParser(
+                        self.headers,
+                        self.stream(),
+                        max_fields=limits.max_form_fields,
+                        max_part_size=limits.max_form_part_size,
+                    ).parse()
+                elif media_type == "" and not self.headers.get("content-length", "").strip("0"):
+                    self._form = FormData()
+                else:
+                    raise UnsupportedMediaType(
+                        "Expected a form body (application/x-www-form-urlencoded or "
+                        f"multipart/form-data), got {media_type or 'no Content-Type'!r}"
+                    )
+            except MultiPartException as exc:
+                if "maximum size" in exc.message:
+                    raise PayloadTooLarge(exc.message) from None
+                raise BadRequest(exc.message) from None
+        return self._form
+
+    async def close(self) -> None:
+        """Release uploaded files; the app calls it after the response."""
+        if self._form is not None:
+            await self._form.close()
+
+    def __repr__(self) -> str:
+        return f"<Request {self.scope.get('method')} {self.scope.get('path')}>"
+
+
+class _Unset:
+    """Marks 'no limit' where None means 'the route's limit'."""
+
+
+_UNSET: Any = _Unset()

@@ -1,0 +1,317 @@
+"""The compiled route table.
+
+Static paths live in a dict, templates in a segment trie, regexes in a list tried after both
+in registration order. ``lookup`` is the hot path and answers only the common case (first
+candidate has the method); ``resolve`` is the complete answer used for everything else: 405
+with the union of methods, automatic HEAD/OPTIONS, trailing slashes, black-box mounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RouteConflict
+from .route import Route, qualname_of, source_of
+from .templates import Segment
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..types import ASGIApp
+
+__all__ = ["Resolution", "Router"]
+
+_NO_GROUPS: tuple[Any, ...] = ()
+
+
+class Leaf:
+    """The routes registered on one pattern, by method (``any`` for ``"*"``)."""
+
+    __slots__ = ("by_method", "any")
+
+    def __init__(self) -> None:
+        self.by_method: dict[str, Route] = {}
+        self.any: Route | None = None
+
+    def get(self, method: str) -> Route | None:
+        route = self.by_method.get(method)
+        return route if route is not None else self.any
+
+    def routes(self) -> Iterator[Route]:
+        yield from self.by_method.values()
+        if self.any is not None:
+            yield self.any
+
+
+class Node:
+    __slots__ = ("static", "dynamic", "rest", "leaf")
+
+    def __init__(self) -> None:
+        self.static: dict[str, Node] = {}
+        self.dynamic: list[tuple[Segment, Node]] = []
+        self.rest: list[tuple[Segment, Leaf]] = []
+        self.leaf: Leaf | None = None
+
+
+@dataclass(slots=True)
+class Resolution:
+    """The complete answer for one request line."""
+
+    kind: str  # "route" | "options" | "not_allowed" | "not_found" | "redirect" | "mount"
+    route: Route | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    groups: tuple[Any, ...] = ()
+    allowed: list[str] = field(default_factory=list)
+    location: str = ""
+    mount: ASGIApp | None = None
+    prefix: str = ""
+    head: bool = False
+    owner: App | None = None
+
+
+def _weight(entry: tuple[Segment, Any]) -> int:
+    segment = entry[0]
+    if segment.converter is not None:
+        return segment.converter.weight
+    return 5  # mixed segments carry literal text: more specific than a bare placeholder
+
+
+def _describe(route: Route) -> str:
+    return f"{qualname_of(route.source)} ({source_of(route.source)}, style {route.style})"
+
+
+class Router:
+    """Holds the table and answers ``(method, path)``."""
+
+    def __init__(self) -> None:
+        self.static: dict[str, Leaf] = {}
+        self.root = Node()
+        self.regexes: list[tuple[Route, Leaf]] = []
+        self._regex_index: dict[str, Leaf] = {}
+        self.mounts: list[tuple[str, ASGIApp]] = []
+        self.scopes: list[tuple[str, App]] = []
+        self.by_name: dict[str, Route] = {}
+        self.all_routes: list[Route] = []
+
+    # registration -----------------------------------------------------------------------
+
+    def add(self, route: Route) -> None:
+        leaf = self._leaf_for(route)
+        for method in route.methods:
+            existing = leaf.any if method == "*" else leaf.by_method.get(method)
+            if existing is not None:
+                raise RouteConflict(
+                    f"{method} {route.path} is registered twice: by {_describe(existing)} and "
+                    f"by {_describe(route)}. Remove one, or give them different paths or methods."
+                )
+        for method in route.methods:
+            if method == "*":
+                leaf.any = route
+            else:
+                leaf.by_method[method] = route
+        if route.name is not None:
+            self.by_name.setdefault(route.name, route)
+        self.all_routes.append(route)
+
+    def _leaf_for(self, route: Route) -> Leaf:
+        template = route.template
+        if template is None:
+            key = route.shape
+            leaf = self._regex_index.get(key)
+            if leaf is None:
+                leaf = self._regex_index[key] = Leaf()
+                self.regexes.append((route, leaf))
+            return leaf
+        if template.is_static:
+            return self.static.setdefault(template.text, Leaf())
+        node = self.root
+        segments = template.segments
+        for index, segment in enumerate(segments):
+            if segment.static is not None:
+                node = node.static.setdefault(segment.static, Node())
+                continue
+            if segment.converter is not None and segment.converter.consumes_rest:
+                assert index == len(segments) - 1
+                for existing, leaf in node.rest:
+                    if existing.shape == segment.shape:
+                        return leaf
+                leaf = Leaf()
+                node.rest.append((segment, leaf))
+                return leaf
+            for existing, child in node.dynamic:
+                if existing.shape == segment.shape:
+                    node = child
+                    break
+            else:
+                child = Node()
+                node.dynamic.append((segment, child))
+                node.dynamic.sort(key=_weight)
+                node = child
+        if node.leaf is None:
+            node.leaf = Leaf()
+        return node.leaf
+
+    def add_mount(self, prefix: str, app: ASGIApp) -> None:
+        self.mounts.append((prefix, app))
+        self.mounts.sort(key=lambda item: len(item[0]), reverse=True)
+
+    def add_scope(self, prefix: str, app: App) -> None:
+        self.scopes.append((prefix, app))
+        self.scopes.sort(key=lambda item: len(item[0]), reverse=True)
+
+    # matching ---------------------------------------------------------------------------
+
+    def lookup(
+        self, method: str, path: str
+    ) -> tuple[Route, dict[str, Any], tuple[Any, ...]] | None:
+        """The hot path: the first candidate, if it takes ``method``; else None."""
+        leaf = self.static.get(path)
+        if leaf is not None:
+            route = leaf.get(method)
+            if route is not None:
+                return route, {}, _NO_GROUPS
+            return None
+        params: dict[str, Any] = {}
+        leaf = _first(self.root, path.split("/"), 1, params)
+        if leaf is not None:
+            route = leaf.get(method)
+            if route is not None:
+                return route, params, _NO_GROUPS
+            return None
+        for first, leaf in self.regexes:
+            found = _regex_match(first, path)
+            if found is not None:
+                route = leaf.get(method)
+                if route is not None:
+                    return route, found.groupdict(), found.groups()
+                return None
+        return None
+
+    def candidates(self, path: str) -> Iterator[tuple[Leaf, dict[str, Any], tuple[Any, ...]]]:
+        """Every leaf matching ``path``, in priority order."""
+        leaf = self.static.get(path)
+        if leaf is not None:
+            yield leaf, {}, _NO_GROUPS
+        yield from (
+            (leaf, params, _NO_GROUPS) for leaf, params in _all(self.root, path.split("/"), 1, {})
+        )
+        for first, leaf in self.regexes:
+            found = _regex_match(first, path)
+            if found is not None:
+                yield leaf, found.groupdict(), found.groups()
+
+    def resolve(self, method: str, path: str, query: bytes = b"") -> Resolution:
+        """The complete answer; used when ``lookup`` returned None."""
+        resolution = self._resolve_exact(method, path)
+        if resolution.kind != "not_found" or path == "/":
+            return resolution
+        alternative = path[:-1] if path.endswith("/") else path + "/"
+        other = self._resolve_exact(method, alternative)
+        if other.kind in ("route", "options", "not_allowed"):
+            policy = _policy(other)
+            if policy == "ignore":
+                return other
+            if policy == "redirect":
+                location = alternative + ("?" + query.decode("latin-1") if query else "")
+                return Resolution("redirect", location=location, owner=self.owner_of(path))
+        return resolution
+
+    def _resolve_exact(self, method: str, path: str) -> Resolution:
+        allowed: set[str] = set()
+        matched = False
+        for leaf, params, groups in self.candidates(path):
+            matched = True
+            route = leaf.get(method)
+            if route is not None:
+                return Resolution("route", route, params, groups)
+            if method == "HEAD":
+                get = leaf.get("GET")
+                if get is not None and get.auto_head:
+                    return Resolution("route", get, params, groups, head=True)
+            for candidate in leaf.routes():
+                allowed.update(candidate.methods)
+                if "GET" in candidate.methods and candidate.auto_head:
+                    allowed.add("HEAD")
+                if candidate.auto_options:
+                    allowed.add("OPTIONS")
+        if matched:
+            allowed.discard("*")
+            kind = "options" if method == "OPTIONS" and "OPTIONS" in allowed else "not_allowed"
+            return Resolution(kind, allowed=sorted(allowed), owner=self.owner_of(path))
+        for prefix, app in self.mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return Resolution("mount", mount=app, prefix=prefix)
+        return Resolution("not_found", owner=self.owner_of(path))
+
+    def owner_of(self, path: str) -> App | None:
+        """The mounted app whose prefix covers ``path``, for its error handlers."""
+        for prefix, app in self.scopes:
+            if path == prefix or path.startswith(prefix + "/") or prefix == "":
+                return app
+        return None
+
+
+def _policy(resolution: Resolution) -> str | None:
+    if resolution.route is not None:
+        return resolution.route.trailing_slash
+    owner = resolution.owner
+    return owner.trailing_slash if owner is not None else None
+
+
+def _regex_match(route: Route, path: str) -> Any:
+    prefix = route.prefix
+    assert route.regex is not None
+    if not prefix:
+        return route.regex.fullmatch(path)
+    if path.startswith(prefix):
+        return route.regex.fullmatch(path[len(prefix) :])
+    return None
+
+
+def _first(node: Node, parts: list[str], index: int, params: dict[str, Any]) -> Leaf | None:
+    if index == len(parts):
+        return node.leaf
+    part = parts[index]
+    child = node.static.get(part)
+    if child is not None:
+        found = _first(child, parts, index + 1, params)
+        if found is not None:
+            return found
+    for segment, child in node.dynamic:
+        if segment.match(part, params):
+            found = _first(child, parts, index + 1, params)
+            if found is not None:
+                return found
+            _forget(segment, params)
+    for segment, leaf in node.rest:
+        params[segment.name] = "/".join(parts[index:])  # type: ignore[index]
+        return leaf
+    return None
+
+
+def _all(
+    node: Node, parts: list[str], index: int, params: dict[str, Any]
+) -> Iterator[tuple[Leaf, dict[str, Any]]]:
+    if index == len(parts):
+        if node.leaf is not None:
+            yield node.leaf, dict(params)
+        return
+    part = parts[index]
+    child = node.static.get(part)
+    if child is not None:
+        yield from _all(child, parts, index + 1, params)
+    for segment, child in node.dynamic:
+        scratch = dict(params)
+        if segment.match(part, scratch):
+            yield from _all(child, parts, index + 1, scratch)
+    for segment, leaf in node.rest:
+        assert segment.name is not None
+        yield leaf, {**params, segment.name: "/".join(parts[index:])}
+
+
+def _forget(segment: Segment, params: dict[str, Any]) -> None:
+    if segment.name is not None:
+        params.pop(segment.name, None)
+    for name, _ in segment.mixed_converters:
+        params.pop(name, None)

@@ -1,0 +1,267 @@
+"""Serving on uvicorn: the one implementation behind every style's start call.
+
+``run()`` blocks like the originals' ``serve_forever()``/``run()``; ``Server.start()`` serves in
+the background like web.py's ``start()``. Several workers need an import string, which is found
+from the app object itself, so legacy scripts need not change their start call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from .errors import ConfigurationError
+
+__all__ = ["Server", "find_import_string", "run", "serving_disabled"]
+
+WORKER_ENV = "MICROREST_WORKER"
+NO_SERVE_ENV = "MICROREST_NO_SERVE"
+START_TIMEOUT = 15.0
+
+
+def serving_disabled() -> bool:
+    """True inside a worker's import of the app module, and where tests ask for no serving.
+
+    A legacy script that calls ``app.run()`` at module level is imported again by each worker;
+    there the call must return at once so the worker can serve the app it just imported. Under
+    a running event loop (``uvicorn module:app`` importing the module) the same holds.
+    """
+    if os.environ.get(WORKER_ENV) == "1" or os.environ.get(NO_SERVE_ENV) == "1":
+        return True
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _module_name_of_main() -> tuple[str, str | None]:
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name and spec.name != "__main__":
+        return spec.name, os.getcwd()
+    filename = getattr(main, "__file__", None)
+    if filename is None:
+        raise ConfigurationError(
+            "cannot serve several workers from an interactive session: put the app in a module "
+            "and pass 'module:attribute'"
+        )
+    path = os.path.abspath(filename)
+    return os.path.splitext(os.path.basename(path))[0], os.path.dirname(path)
+
+
+def find_import_string(app: Any) -> tuple[str, str | None]:
+    """``("module:attribute", app_dir)`` naming ``app``, so worker processes can import it."""
+    if isinstance(app, str):
+        return app, None
+    found: list[tuple[str, str]] = []
+    for module_name, module in list(sys.modules.items()):
+        namespace = getattr(module, "__dict__", None)
+        if not namespace:
+            continue
+        for attribute, value in list(namespace.items()):
+            if value is app and not attribute.startswith("__"):
+                found.append((module_name, attribute))
+    found.sort(key=lambda item: item[0] == "__main__")
+    if not found:
+        raise ConfigurationError(
+            "cannot find a module-level name bound to this app, which worker processes need "
+            "to import it; assign it to a global (app = ...) or pass 'module:attribute'"
+        )
+    module_name, attribute = found[0]
+    if module_name == "__main__":
+        module_name, app_dir = _module_name_of_main()
+        return f"{module_name}:{attribute}", app_dir
+    return f"{module_name}:{attribute}", None
+
+
+class Server:
+    """One serving of ``app`` on ``host:port`` with uvicorn; ``port=0`` picks a free port."""
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        workers: int = 1,
+        ssl_keyfile: str | None = None,
+        ssl_certfile: str | None = None,
+        log_level: str = "info",
+        **options: Any,
+    ) -> None:
+        if workers < 1:
+            raise ConfigurationError(f"workers must be at least 1, got {workers}")
+        self.app = app
+        self.host = host
+        self.port = port
+        self.workers = workers
+        self.ssl_keyfile = ssl_keyfile
+        self.ssl_certfile = ssl_certfile
+        self.log_level = log_level
+        self.options = options
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+        self._address: tuple[str, int] | None = None
+
+    @property
+    def server_address(self) -> tuple[str, int]:
+        """The bound address: the real port once serving, even when 0 was asked for."""
+        return self._address or (self.host, self.port)
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.set_inheritable(True)
+        self._socket = sock
+        self._address = (self.host, sock.getsockname()[1])
+        return sock
+
+    def _config(self, app: Any, **extra: Any) -> uvicorn.Config:
+        return uvicorn.Config(
+            app,
+            host=self.host,
+            port=self.port,
+            ssl_keyfile=self.ssl_keyfile,
+            ssl_certfile=self.ssl_certfile,
+            log_level=self.log_level,
+            **{**self.options, **extra},
+        )
+
+    def serve(self) -> None:
+        """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread)."""
+        if serving_disabled():
+            return
+        if self.workers > 1:
+            target, app_dir = find_import_string(self.app)
+            os.environ[WORKER_ENV] = "1"  # inherited by the workers, read by serving_disabled()
+            try:
+                uvicorn.run(
+                    target,
+                    host=self.host,
+                    port=self.port,
+                    workers=self.workers,
+                    app_dir=app_dir,
+                    ssl_keyfile=self.ssl_keyfile,
+                    ssl_certfile=self.ssl_certfile,
+                    log_level=self.log_level,
+                    **self.options,
+                )
+            finally:
+                os.environ.pop(WORKER_ENV, None)
+            return
+        sock = self._bind()
+        self._server = uvicorn.Server(self._config(self.app))
+        try:
+            self._server.run(sockets=[sock])
+        finally:
+            sock.close()
+
+    def start(self) -> None:
+        """Serve in the background and return once the socket is listening."""
+        if self.is_running():
+            return
+        if self.workers > 1:
+            self._start_process()
+            return
+        sock = self._bind()
+        server = self._server = uvicorn.Server(self._config(self.app))
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="microrest-server", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not start on {self.host}:{self.port}")
+            time.sleep(0.005)
+
+    def _start_process(self) -> None:
+        target, app_dir = find_import_string(self.app)
+        if self.port == 0:
+            probe = socket.socket()
+            probe.bind((self.host, 0))
+            self.port = probe.getsockname()[1]
+            probe.close()
+        command = [sys.executable, "-m", "uvicorn", target, "--host", self.host]
+        command += ["--port", str(self.port), "--workers", str(self.workers)]
+        command += ["--log-level", self.log_level]
+        if app_dir:
+            command += ["--app-dir", app_dir]
+        if self.ssl_keyfile and self.ssl_certfile:
+            command += ["--ssl-keyfile", self.ssl_keyfile, "--ssl-certfile", self.ssl_certfile]
+        env = {**os.environ, WORKER_ENV: "1"}
+        self._process = subprocess.Popen(command, env=env)
+        self._address = (self.host, self.port)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with status {self._process.returncode}")
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(
+                        f"the server did not start on {self.host}:{self.port}"
+                    ) from None
+                time.sleep(0.02)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop serving; safe from any thread, and a no-op when not running."""
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._thread is not None and self._thread is not threading.current_thread():
+                self._thread.join(timeout)
+            self._thread = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout if timeout is not None else 10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def is_running(self) -> bool:
+        if self._process is not None:
+            return self._process.poll() is None
+        return self._thread is not None and self._thread.is_alive()
+
+
+def run(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    workers: int = 1,
+    ssl_keyfile: str | None = None,
+    ssl_certfile: str | None = None,
+    log_level: str = "info",
+    **options: Any,
+) -> None:
+    """Serve ``app`` until interrupted; a no-op inside a worker import (``serving_disabled``)."""
+    Server(
+        app,
+        host,
+        port,
+        workers=workers,
+        ssl_keyfile=ssl_keyfile,
+        ssl_certfile=ssl_certfile,
+        log_level=log_level,
+        **options,
+    ).serve()

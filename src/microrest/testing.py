@@ -1,0 +1,194 @@
+"""Test clients on httpx that run the app's lifespan, and a pytest plugin exposing them.
+
+``Client`` is synchronous (the app runs in a background event loop through an anyio portal);
+``AsyncClient`` runs the app in the test's own loop. Both send requests in-process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import httpx
+import pytest
+
+from .types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["AsyncClient", "Client", "lifespan"]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
+    """Run ``app``'s ASGI lifespan around the block; yields the lifespan state."""
+    state: dict[str, Any] = {}
+    to_app, app_inbox = anyio.create_memory_object_stream[dict[str, Any]](4)
+    app_outbox, from_app = anyio.create_memory_object_stream[dict[str, Any]](4)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
+
+    async def run() -> None:
+        try:
+            await app(scope, app_inbox.receive, app_outbox.send)  # type: ignore[arg-type]
+        except BaseException as exc:  # reported through the failed message below
+            await app_outbox.send({"type": "lifespan.failed", "message": repr(exc)})
+
+    async with anyio.create_task_group() as group, to_app, from_app:
+        group.start_soon(run)
+        await to_app.send({"type": "lifespan.startup"})
+        message = await from_app.receive()
+        if message["type"] != "lifespan.startup.complete":
+            group.cancel_scope.cancel()
+            raise RuntimeError(f"lifespan startup failed: {message.get('message', '')}")
+        yield state
+        await to_app.send({"type": "lifespan.shutdown"})
+        message = await from_app.receive()
+        if message["type"] != "lifespan.shutdown.complete":
+            raise RuntimeError(f"lifespan shutdown failed: {message.get('message', '')}")
+
+
+def _with_state(app: ASGIApp, state: dict[str, Any]) -> ASGIApp:
+    """Give each request a shallow copy of the lifespan state, as servers do."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope["state"] = dict(state)
+        await app(scope, receive, send)
+
+    return wrapped
+
+
+class _PortalTransport(httpx.BaseTransport):
+    def __init__(self, client: Client, raise_app_exceptions: bool) -> None:
+        self.client = client
+        self.raise_app_exceptions = raise_app_exceptions
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        transport = httpx.ASGITransport(
+            app=_with_state(self.client.app, self.client.state),
+            raise_app_exceptions=self.raise_app_exceptions,
+        )
+
+        async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            forwarded = httpx.Request(
+                request.method, request.url, headers=request.headers, content=body
+            )
+            response = await transport.handle_async_request(forwarded)
+            content = await response.aread()
+            return response.status_code, response.headers.raw, content
+
+        portal = self.client.portal
+        if portal is None:
+            with anyio.from_thread.start_blocking_portal() as temporary:
+                status, headers, content = temporary.call(call)
+        else:
+            status, headers, content = portal.call(call)
+        return httpx.Response(
+            status, headers=headers, stream=httpx.ByteStream(content), request=request
+        )
+
+
+class Client(httpx.Client):
+    """A sync httpx client for ``app``; used as a context manager it runs the lifespan."""
+
+    def __init__(
+        self,
+        app: Any,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = False,
+        **options: Any,
+    ) -> None:
+        self.app: ASGIApp = app
+        self.state: dict[str, Any] = {}
+        self.portal: anyio.from_thread.BlockingPortal | None = None
+        self._stack = contextlib.ExitStack()
+        options.setdefault("follow_redirects", False)
+        super().__init__(
+            transport=_PortalTransport(self, raise_server_exceptions),
+            base_url=base_url,
+            **options,
+        )
+
+    def __enter__(self) -> Client:
+        super().__enter__()
+        self.portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+        self.state = self._stack.enter_context(
+            self.portal.wrap_async_context_manager(lifespan(self.app))
+        )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            self._stack.close()
+        finally:
+            self.portal = None
+            super().__exit__(exc_type, exc_value, traceback)
+
+
+class AsyncClient(httpx.AsyncClient):
+    """An async httpx client for ``app``; ``async with`` runs the lifespan."""
+
+    def __init__(
+        self,
+        app: Any,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = False,
+        **options: Any,
+    ) -> None:
+        self.app: ASGIApp = app
+        self.state: dict[str, Any] = {}
+        self._stack = contextlib.AsyncExitStack()
+        options.setdefault("follow_redirects", False)
+        transport = httpx.ASGITransport(
+            app=_with_state(app, self.state), raise_app_exceptions=raise_server_exceptions
+        )
+        super().__init__(transport=transport, base_url=base_url, **options)
+
+    async def __aenter__(self) -> AsyncClient:
+        await super().__aenter__()
+        self.state.update(await self._stack.enter_async_context(lifespan(self.app)))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            await self._stack.aclose()
+        finally:
+            await super().__aexit__(exc_type, exc_value, traceback)
+
+
+# pytest plugin (registered through the ``pytest11`` entry point) ------------------------------
+
+
+@pytest.fixture
+def microrest_client() -> Iterator[Callable[..., Client]]:
+    """A factory: ``client = microrest_client(app)``, entered now and closed after the test."""
+    clients: list[Client] = []
+
+    def make(app: Any, **options: Any) -> Client:
+        client = Client(app, **options)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__()
+
+
+@pytest.fixture
+def microrest_async_client() -> Callable[..., AsyncClient]:
+    """A factory of ``AsyncClient``s, to use as ``async with microrest_async_client(app) as c``."""
+    return AsyncClient
