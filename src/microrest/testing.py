@@ -35,7 +35,7 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
         except BaseException as exc:  # reported through the failed message below
             await app_outbox.send({"type": "lifespan.failed", "message": repr(exc)})
 
-    async with anyio.create_task_group() as group, to_app, from_app:
+    async with to_app, from_app, app_inbox, app_outbox, anyio.create_task_group() as group:
         group.start_soon(run)
         await to_app.send({"type": "lifespan.startup"})
         message = await from_app.receive()
