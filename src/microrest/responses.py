@@ -347,8 +347,8 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None | Literal["un
         end = int(last) if last else size - 1
     except ValueError:
         return None
-    if end < start:
-        return None
+    if last and end < start:
+        return None  # an invalid range is ignored; an open one past the end is a 416
     if start >= size:
         return "unsatisfiable"
     return start, min(end, size - 1)
