@@ -1,0 +1,132 @@
+"""One core route per (URL, method): pick the handler by Content-Type, build its arguments,
+call it, send its answer.
+
+The endpoint is a raw ASGI callable so an async handler's ``request.write()`` can stream.
+Everything it raises goes through the core error pipeline, where the adapter's own handlers
+(``errors.py``) turn it into CorePost's answers.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
+from ...requests import Request
+from ...routing.route import source_of
+from .body import read_body
+from .enums import MediaType
+from .handler import HandlerSpec
+from .outcome import apply_filters, render_result, to_core
+from .request import CorePostRequest
+from .stream import streaming_factory
+
+if TYPE_CHECKING:
+    from ...types import Receive, Scope, Send
+    from .base import CorePostApp
+
+__all__ = ["BODY_METHODS", "FACADE_KEY", "TWISTED_METHODS", "Dispatcher"]
+
+FACADE_KEY = "corepost.request"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# What twisted.web rendered; anything else it refused with 501 before CorePost saw it.
+TWISTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD"})
+
+
+def _content_type(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bytes(value).decode("latin-1").split(";", 1)[0].strip().lower()
+    return ""
+
+
+class Dispatcher:
+    """The endpoint of one (URL, method): its handlers by accepted media type."""
+
+    __slots__ = ("owner", "method", "pattern", "handlers", "only")
+
+    def __init__(self, owner: CorePostApp, method: str, pattern: str) -> None:
+        self.owner = owner
+        self.method = method
+        self.pattern = pattern
+        self.handlers: dict[str, HandlerSpec] = {}
+        self.only: HandlerSpec | None = None
+
+    def add(self, accepts: tuple[str, ...], spec: HandlerSpec) -> None:
+        for media_type in accepts:
+            existing = self.handlers.get(media_type)
+            if existing is not None:
+                raise RouteConflict(
+                    f"{self.method} {self.pattern} accepting {media_type} is registered twice: "
+                    f"{existing.name} ({source_of(existing.source)}) and {spec.name} "
+                    f"({source_of(spec.source)}); give one of them another URL, method or "
+                    "accepts= media type"
+                )
+            self.handlers[media_type] = spec
+        only = self.handlers.get(MediaType.WILDCARD)
+        self.only = only if len(self.handlers) == 1 else None
+
+    def _select(self, media_type: str) -> HandlerSpec:
+        spec = self.handlers.get(media_type) or self.handlers.get(MediaType.WILDCARD)
+        if spec is None:
+            if self.owner.compat:
+                raise NotFound()
+            accepted = ", ".join(sorted(self.handlers))
+            raise UnsupportedMediaType(
+                f"{self.method} {self.pattern} accepts {accepted}, not {media_type or 'no type'!r}"
+            )
+        return spec
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        owner = self.owner
+        request = Request(scope, receive)
+        facade = CorePostRequest(request)
+        scope[FACADE_KEY] = facade
+        for item in owner.request_filters:
+            item.filterRequest(facade)
+        method = facade.method
+        if owner.compat and method not in TWISTED_METHODS:
+            raise NotImplementedHTTP()
+        spec = self.only
+        document: dict[str, Any] | None = None
+        if method in BODY_METHODS:
+            media_type = _content_type(scope)
+            if spec is None:
+                spec = self._select(media_type)
+            document = await read_body(facade, media_type)
+        elif spec is None:
+            spec = self._select(_content_type(scope))
+        params = scope.get("path_params")
+        kwargs: dict[str, Any] = dict(params) if params else {}
+        if facade._args is not None or scope.get("query_string"):
+            for key, values in facade.args.items():
+                if key not in kwargs and values:
+                    kwargs[key] = values[0]
+        if document:
+            for key, value in document.items():
+                if key not in kwargs:
+                    kwargs[key] = value
+        spec.check(kwargs)
+        try:
+            if spec.is_async:
+                facade.stream_factory = streaming_factory(facade, send, owner.response_filters)
+                try:
+                    result = await spec.func(facade, **kwargs)
+                except BaseException:
+                    if facade.streamer is not None:
+                        await facade.streamer.abort()
+                    raise
+                if facade.streamer is not None:
+                    await facade.streamer.close()
+                    return
+            else:
+                result = await owner.app.concurrency.run(spec.func, facade, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+            answer = render_result(facade, result, spec.is_async)
+            if owner.response_filters:
+                apply_filters(owner.response_filters, facade, answer)
+            await to_core(facade, answer)(scope, receive, send)
+        finally:
+            if document is not None:
+                await request.close()

@@ -1,0 +1,104 @@
+"""CorePost's answers for errors, registered as exception handlers on the adapter's own App.
+
+They apply to its routes and to routing misses under its mount prefix: unknown URL -> 404
+``URL '<path>' not found``; REST exceptions -> their response; framework 400s -> text; other
+exceptions -> 500 without details (traceback only in debug). ``compat`` turns 405 into the
+original's empty 501, and so every method twisted.web did not know.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from ...errors import HTTPError, MethodNotAllowed, NotFound
+from ...pipeline import logger
+from .dispatch import FACADE_KEY, TWISTED_METHODS
+from .exceptions import RESTException
+from .outcome import TEXT, apply_filters, to_core
+from .request import CorePostRequest
+from .response import Response
+
+if TYPE_CHECKING:
+    from ...app import App
+    from ...requests import Request
+    from ...responses import Response as CoreResponse
+    from .base import CorePostApp
+
+__all__ = ["install_error_handlers"]
+
+
+def _facade(owner: CorePostApp | None, request: Request) -> CorePostRequest:
+    facade = request.scope.get(FACADE_KEY)
+    if facade is None:
+        facade = CorePostRequest(request)
+        request.scope[FACADE_KEY] = facade
+        if owner is not None:
+            for item in owner.request_filters:
+                try:
+                    item.filterRequest(facade)
+                except Exception:  # already failing; the miss is what the client gets
+                    logger.exception("CorePost request filter failed on an error path")
+    return facade
+
+
+def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
+    """Register the CorePost error answers on ``app`` (``owner`` supplies filters and compat)."""
+    compat = owner.compat if owner is not None else False
+    response_filters: tuple[Any, ...] = owner.response_filters if owner is not None else ()
+
+    def answer(request: Request, response: Response) -> CoreResponse:
+        facade = _facade(owner, request)
+        if response_filters:
+            apply_filters(response_filters, facade, response)
+        return to_core(facade, response)
+
+    def not_implemented(request: Request, allowed: list[str]) -> CoreResponse:
+        headers = {"Content-Type": TEXT}
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+        return answer(request, Response(501, "", headers))
+
+    def on_rest_exception(request: Request, exc: Exception) -> CoreResponse:
+        assert isinstance(exc, RESTException)
+        return answer(request, exc.response)
+
+    def on_not_found(request: Request, exc: Exception) -> CoreResponse:
+        assert isinstance(exc, NotFound)
+        if compat and request.method not in TWISTED_METHODS:
+            return not_implemented(request, [])
+        if "route" in request.scope and exc.detail != "Not Found":
+            return answer(request, Response(404, exc.detail, {"Content-Type": TEXT}))
+        facade = _facade(owner, request)
+        text = f"URL '{facade.path}' not found\n"
+        return answer(request, Response(404, text, {"Content-Type": TEXT}))
+
+    def on_not_allowed(request: Request, exc: Exception) -> CoreResponse:
+        assert isinstance(exc, MethodNotAllowed)
+        if compat:
+            return not_implemented(request, exc.allowed)
+        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        return answer(request, Response(405, exc.detail, headers))
+
+    def on_http_error(request: Request, exc: Exception) -> CoreResponse:
+        assert isinstance(exc, HTTPError)
+        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        return answer(request, Response(exc.status_code, exc.detail, headers))
+
+    def on_exception(request: Request, exc: Exception) -> CoreResponse:
+        logger.error(
+            "Unhandled exception in CorePost handler for %s %s",
+            request.method,
+            request.path,
+            exc_info=exc,
+        )
+        text = "Unexpected server error"
+        if app.debug:
+            text += "\n" + "".join(traceback.format_exception(exc))
+        return answer(request, Response(500, text, {"Content-Type": TEXT}))
+
+    app.add_exception_handler(RESTException, on_rest_exception)
+    app.add_exception_handler(NotFound, on_not_found)
+    app.add_exception_handler(MethodNotAllowed, on_not_allowed)
+    app.add_exception_handler(HTTPError, on_http_error)
+    app.add_exception_handler(Exception, on_exception)

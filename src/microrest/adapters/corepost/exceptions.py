@@ -1,0 +1,76 @@
+"""CorePost's REST exceptions: raise one and its ``response`` is sent as is.
+
+The ``x-corepost-resource``/``x-corepost-value`` headers tell a client which resource and
+which identifier were at fault, as the original did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .response import Response
+
+__all__ = [
+    "AlreadyExistsException",
+    "ConflictException",
+    "InternalServerException",
+    "NotFoundException",
+    "RESTException",
+]
+
+
+class RESTException(Exception):
+    """Carries a complete :class:`Response` that replaces the handler's result."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.entity)
+        self.response = response
+
+
+def _resource_headers(resource_name: str, invalid_value: Any) -> dict[str, str]:
+    return {"x-corepost-resource": str(resource_name), "x-corepost-value": str(invalid_value)}
+
+
+class NotFoundException(RESTException):
+    """404 ``Unable to find <resource> identified by '<value>'``."""
+
+    def __init__(self, resourceName: str, invalidValue: Any) -> None:  # noqa: N803
+        super().__init__(
+            Response(
+                404,
+                f"Unable to find {resourceName} identified by '{invalidValue}'",
+                _resource_headers(resourceName, invalidValue),
+            )
+        )
+
+
+class ConflictException(RESTException):
+    """409 ``Conflict for <resource> identified by '<value>': <message>``."""
+
+    def __init__(self, resourceName: str, invalidValue: Any, message: str) -> None:  # noqa: N803
+        super().__init__(
+            Response(
+                409,
+                f"Conflict for {resourceName} identified by '{invalidValue}': {message}",
+                _resource_headers(resourceName, invalidValue),
+            )
+        )
+
+
+class AlreadyExistsException(ConflictException):
+    """409 whose message is always ``<resource> already exists`` (``message`` is ignored)."""
+
+    def __init__(
+        self,
+        resourceName: str,  # noqa: N803
+        invalidValue: Any,  # noqa: N803
+        message: str | None = None,
+    ) -> None:
+        super().__init__(resourceName, invalidValue, f"{resourceName} already exists")
+
+
+class InternalServerException(RESTException):
+    """500 with a message that is safe to show the client."""
+
+    def __init__(self, safeErrorMessage: str) -> None:  # noqa: N803
+        super().__init__(Response(500, safeErrorMessage))

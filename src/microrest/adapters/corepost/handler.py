@@ -1,0 +1,91 @@
+"""One registered handler, introspected once: which keyword arguments it needs and accepts.
+
+The checks the original made on every call (``Missing mandatory argument``, unexpected
+keywords) are answered from sets computed at registration, so the per-request cost is a few
+set operations.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from ...concurrency import is_async_callable
+from ...errors import BadRequest, ConfigurationError
+
+__all__ = ["ArgumentError", "HandlerSpec"]
+
+
+class ArgumentError(BadRequest):
+    """400 raised by the framework itself: missing or unexpected arguments, failed validation."""
+
+
+class HandlerSpec:
+    """A handler plus what its signature says about keyword arguments."""
+
+    __slots__ = (
+        "func",
+        "name",
+        "is_async",
+        "required",
+        "accepted",
+        "var_keyword",
+        "request_name",
+        "source",
+    )
+
+    def __init__(self, func: Callable[..., Any], source: object = None) -> None:
+        self.func = func
+        self.source = source if source is not None else func
+        self.name: str = getattr(func, "__name__", type(func).__name__)
+        self.is_async = is_async_callable(func) or is_async_callable(inspect.unwrap(func))
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(f"cannot read the signature of handler {func!r}") from exc
+        params = list(signature.parameters.values())
+        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        if not params or (
+            params[0].kind not in positional
+            and params[0].kind is not inspect.Parameter.VAR_POSITIONAL
+        ):
+            raise ConfigurationError(
+                f"handler {self.name} must take the request as its first argument: "
+                f"def {self.name}(request, **kwargs)"
+            )
+        self.request_name = params[0].name if params else "request"
+        required: list[str] = []
+        accepted: set[str] = set()
+        var_keyword = False
+        for param in params[1:]:
+            if param.kind is inspect.Parameter.VAR_KEYWORD:
+                var_keyword = True
+            elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+                continue
+            elif param.kind is inspect.Parameter.POSITIONAL_ONLY:
+                if param.default is inspect.Parameter.empty:
+                    raise ConfigurationError(
+                        f"handler {self.name}: positional-only parameter {param.name!r} "
+                        "cannot receive a keyword argument; remove the '/'"
+                    )
+            else:
+                accepted.add(param.name)
+                if param.default is inspect.Parameter.empty:
+                    required.append(param.name)
+        self.required = tuple(required)
+        self.accepted = frozenset(accepted)
+        self.var_keyword = var_keyword
+
+    def check(self, kwargs: dict[str, Any]) -> None:
+        """400 for a missing mandatory argument or one the handler cannot take."""
+        for name in self.required:
+            if name not in kwargs:
+                raise ArgumentError(f"Missing mandatory argument '{name}'")
+        kwargs.pop(self.request_name, None)
+        if not self.var_keyword:
+            for name in kwargs:
+                if name not in self.accepted:
+                    raise ArgumentError(
+                        f"{self.name}() got an unexpected keyword argument '{name}'"
+                    )

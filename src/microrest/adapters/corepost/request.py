@@ -1,0 +1,159 @@
+"""The Twisted-style request handlers receive: ``path``, ``args``, ``received_headers``,
+``setResponseCode``, ``setHeader``, ``write``/``finish``, ``content``, ``json``/``xml``/``yaml``.
+
+A thin facade over the core :class:`~microrest.Request`: the expensive parts (headers, args)
+are built on first use so a handler that reads nothing costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+if TYPE_CHECKING:
+    from ...requests import Request
+
+__all__ = ["CorePostRequest", "ReceivedHeaders"]
+
+
+class ReceivedHeaders(dict[str, str]):
+    """A dict of request headers whose names are lower-cased on the way in and on lookup."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key.lower(), value)
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key.lower())
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key.lower())
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key.lower() if isinstance(key, str) else key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        return super().pop(key.lower(), *default)
+
+    def setdefault(self, key: str, default: str = "") -> str:
+        return super().setdefault(key.lower(), default)
+
+
+class CorePostRequest:
+    """What a CorePost handler gets as ``request`` (a twisted.web Request look-alike)."""
+
+    def __init__(self, request: Request) -> None:
+        scope = request.scope
+        self.request = request
+        self.method: str = scope["method"]
+        raw_path = scope.get("raw_path")
+        self.path: str = raw_path.decode("latin-1") if raw_path else scope["path"]
+        self.json: Any = None
+        self.xml: Any = None
+        self.yaml: Any = None
+        self.data: bytes = b""
+        self.finished = False
+        self.startedWriting = False  # noqa: N815 - Twisted's name
+        self.response_headers: list[tuple[str, str]] = []
+        self.written: list[bytes] = []
+        self.code_set = False
+        self._code = 200
+        self._args: dict[str, list[str]] | None = None
+        self._headers: ReceivedHeaders | None = None
+        self.streamer: Any = None
+        self.stream_factory: Callable[[], Any] | None = None
+
+    # what the client sent ----------------------------------------------------------------
+
+    @property
+    def uri(self) -> str:
+        """The path with its query string, as the client sent it."""
+        query = self.request.scope.get("query_string", b"")
+        return self.path + ("?" + query.decode("latin-1") if query else "")
+
+    @property
+    def args(self) -> dict[str, list[str]]:
+        """Query string arguments (plus form fields once the body is read), every value a list."""
+        if self._args is None:
+            self._args = {}
+            query = self.request.scope.get("query_string", b"")
+            if query:
+                for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                    self._args.setdefault(key, []).append(value)
+        return self._args
+
+    @property
+    def received_headers(self) -> ReceivedHeaders:
+        """Lower-cased request headers; filters may edit them before the handler runs."""
+        if self._headers is None:
+            headers = ReceivedHeaders()
+            for name, value in self.request.scope["headers"]:
+                key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+                previous = dict.get(headers, key)
+                headers[key] = text if previous is None else previous + ", " + text
+            self._headers = headers
+        return self._headers
+
+    def getHeader(self, name: str) -> str | None:  # noqa: N802
+        """One request header, or ``None``."""
+        value: str | None = self.received_headers.get(name)
+        return value
+
+    def getClientIP(self) -> str | None:  # noqa: N802
+        """The peer address, when the server knows it."""
+        client = self.request.scope.get("client")
+        return client[0] if client else None
+
+    @property
+    def content(self) -> io.BytesIO:
+        """The raw body as a file (``request.content.read()``)."""
+        return io.BytesIO(self.data)
+
+    # the response --------------------------------------------------------------------------
+
+    @property
+    def code(self) -> int:
+        return self._code
+
+    @code.setter
+    def code(self, value: int) -> None:
+        self._code = int(value)
+        self.code_set = True
+
+    def setResponseCode(self, code: int, message: bytes | str | None = None) -> None:  # noqa: N802
+        """Set the status; a handler that does so keeps it (no POST 201 override)."""
+        self.code = code
+
+    def setHeader(self, name: str, value: str) -> None:  # noqa: N802
+        """Set a response header, replacing an earlier value of the same name."""
+        lowered = name.lower()
+        self.response_headers = [h for h in self.response_headers if h[0].lower() != lowered]
+        self.response_headers.append((name, str(value)))
+
+    def write(self, data: bytes | str) -> None:
+        """Send part of the body now (async handlers) or when the handler returns (sync ones)."""
+        if self.finished:
+            raise RuntimeError("Request.write called on a request after Request.finish was called.")
+        chunk = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        self.startedWriting = True
+        if self.streamer is None and self.stream_factory is not None:
+            self.streamer = self.stream_factory()
+        if self.streamer is not None:
+            self.streamer.push(chunk)
+        else:
+            self.written.append(chunk)
+
+    def finish(self) -> None:
+        """End the body written with :meth:`write`."""
+        if self.finished:
+            return
+        self.finished = True
+        if self.streamer is not None:
+            self.streamer.push(None)
+
+    def __repr__(self) -> str:
+        return f"<CorePostRequest {self.method} {self.path}>"
