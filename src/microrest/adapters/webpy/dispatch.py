@@ -192,7 +192,7 @@ class Dispatcher:
             compat = self.server.compat
             if isinstance(body, str):
                 data = body.encode("utf-8")
-                media_type = None if compat else "text/plain; charset=utf-8"
+                media_type = None if compat or not data else "text/plain; charset=utf-8"
             else:
                 data = bytes(body)
                 media_type = None if compat or not data else "application/octet-stream"

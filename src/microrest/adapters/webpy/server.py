@@ -10,8 +10,10 @@ catch-all route that matches the raw target (query included) the way the origina
 
 from __future__ import annotations
 
-import os
+import atexit
 import re
+import sys
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -164,10 +166,15 @@ class HTTPServer:
 
     def start(self) -> None:
         """Serve in the background and return once listening (no-op when already running,
-        inside a worker import, or with ``MICROREST_NO_SERVE=1``)."""
-        if self.is_running() or _serving_disabled():
+        inside a worker import, or with ``MICROREST_NO_SERVE=1``).
+
+        Called from a script's top level (the README's last line), the process keeps serving
+        after the script ends, as the original's non-daemon server thread did, until Ctrl-C.
+        """
+        from ...server import Server, serving_disabled
+
+        if self.is_running() or serving_disabled():
             return
-        from ...server import Server
 
         options: dict[str, Any] = {}
         if self.using_tls:
@@ -179,6 +186,9 @@ class HTTPServer:
             self, self.address[0], self.address[1], workers=self.workers, **options
         )
         self._server.start()
+        caller = sys._getframe(1)
+        if caller.f_globals.get("__name__") == "__main__" and caller.f_code.co_name == "<module>":
+            atexit.register(self._serve_until_interrupted)
         host, port = self.server_address
         self.log.info(f"Serving HTTP on {host}:{port}")
         self.log.info("Server started")
@@ -200,14 +210,10 @@ class HTTPServer:
     def is_running(self) -> bool:
         return bool(self._server is not None and self._server.is_running())
 
-    def join(self, timeout: float | None = None) -> None:
-        """Block until the background server stops (from a signal or ``stop()``)."""
-        server = self._server
-        if server is not None:
-            wait = getattr(server, "join", None)
-            if wait is not None:
-                wait(timeout)
-
-
-def _serving_disabled() -> bool:
-    return os.environ.get("MICROREST_WORKER") == "1" or os.environ.get("MICROREST_NO_SERVE") == "1"
+    def _serve_until_interrupted(self) -> None:
+        try:
+            while self.is_running():
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        self.stop()
