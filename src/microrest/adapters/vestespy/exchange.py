@@ -1,0 +1,151 @@
+"""One request's life as VestesPy events, run as a raw core endpoint (it needs the wire).
+
+Order, for every request: ``request`` (headers parsed) on the server, then ``data`` once per
+non-empty ASGI body chunk as it arrives (no Content-Length needed, chunked uploads work), then
+``end`` when the body is complete. Whatever a handler sent goes out as soon as it returns.
+
+Decisions where the original was broken:
+- ``HTTPError(code, msg)`` (or a core ``HTTPError``) from any handler answers ``code``/``msg``;
+  any other exception stops the chain and reaches the core's error pipeline (500, logged,
+  traceback in the body only with ``debug=True``).
+- When the chain ends, a buffered ``send_all`` is sent; with nothing sent or buffered the client
+  gets a 500 and the log says which request went unanswered.
+- If a handler answered before the body was read and the ASGI server then stops delivering the
+  body (uvicorn does), ``end`` still fires, with the body cut short.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import anyio
+
+from ...errors import ClientDisconnect
+from ...errors import HTTPError as CoreHTTPError
+from ...responses import Response as CoreResponse
+from .errors import HTTPError
+
+if TYPE_CHECKING:
+    from ...types import Message, Receive, Scope, Send
+    from .dispatcher import Pattern
+    from .response import Response
+    from .server import Server
+
+__all__ = ["Exchange", "logger"]
+
+logger = logging.getLogger("microrest.error")
+
+
+async def _never() -> Message:
+    """A ``receive`` for responses sent before the body was read: the body stays ours."""
+    await anyio.sleep_forever()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Exchange:
+    """The raw endpoint of a server's routes; ``route`` is the Dispatcher entry, if any."""
+
+    __slots__ = ("server", "route")
+
+    def __init__(self, server: Server, route: Pattern | None = None) -> None:
+        self.server = server
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = self.server
+        request = server.handler_class(scope, server)
+        request._route = self.route
+        response = server.response_class(request, server)
+        wire = _Wire(scope, receive, send)
+        concurrency = server.app.concurrency
+        args = (request, response)
+        try:
+            await server.trigger_async("request", args, concurrency)
+            await wire.flush(response)
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    if wire.completed:
+                        break  # the server stops reading once the response is complete
+                    raise ClientDisconnect()
+                chunk = message.get("body", b"")
+                if chunk and "data" in request._events:
+                    await request.trigger_async("data", (request, response, chunk), concurrency)
+                    await wire.flush(response)
+                if not message.get("more_body", False):
+                    break
+            wire.body_done = True
+            await request.trigger_async("end", args, concurrency)
+            await wire.flush(response)
+        except (HTTPError, CoreHTTPError) as exc:
+            await wire.answer_error(request, response, exc)
+            return
+        except ClientDisconnect:
+            raise
+        except Exception:
+            # What a handler sent before failing still goes out, as it did on the socket.
+            pending = response.take_pending()
+            if pending is not None and not wire.started:
+                await wire.send_response(pending)
+            if wire.started:
+                logger.exception(
+                    "VestesPy handler failed after answering %s %s", request.method, request.url
+                )
+                return
+            response.discard()
+            raise  # the core answers 500 and logs it
+        if not wire.started:
+            buffered = response.take_buffered()
+            if buffered is None:
+                logger.error(
+                    "VestesPy handlers sent no response for %s %s; answering 500",
+                    request.method,
+                    request.url,
+                )
+                buffered = CoreResponse(b"", 500)
+            await wire.send_response(buffered)
+
+
+class _Wire:
+    """The ASGI side of one exchange: what was sent, and whether the body was read."""
+
+    __slots__ = ("scope", "receive", "send", "started", "completed", "body_done")
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.started = False
+        self.completed = False
+        self.body_done = False
+
+    async def flush(self, response: Response) -> None:
+        pending = response.take_pending()
+        if pending is not None:
+            await self.send_response(pending)
+
+    async def send_response(self, response: CoreResponse) -> None:
+        self.started = True
+        # A streaming response watches ``receive`` for a disconnect; before the body is read
+        # that would swallow body chunks, so it gets a receive that never returns.
+        receive = self.receive if self.body_done else _never
+        await response(self.scope, receive, self.send)
+        self.completed = True
+
+    async def answer_error(
+        self, request: object, response: Response, exc: HTTPError | CoreHTTPError
+    ) -> None:
+        pending = response.take_pending()
+        if pending is not None and not self.started:
+            await self.send_response(pending)
+        if self.started:
+            logger.warning("HTTPError %s raised after the response was sent; ignored", exc)
+            return
+        response.discard()
+        if isinstance(exc, HTTPError):
+            body = exc.msg.encode(response.charset) if isinstance(exc.msg, str) else exc.msg
+            answer = CoreResponse(body, exc.code)
+        else:
+            answer = CoreResponse(exc.detail, exc.status_code, exc.headers)
+        await self.send_response(answer)

@@ -1,0 +1,102 @@
+"""``vestespy.Request``: one per request, an event emitter for its ``data`` and ``end`` events.
+
+Built over the ASGI scope (no socket: the transport belongs to the ASGI server). Everything
+but ``method``/``url`` is computed on first use, so a handler that never looks at the headers
+never pays for them. Subclass it and pass ``Server(..., handler=MyRequest)`` to extend it.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from .events import EventManager
+from .headers import Headers
+
+if TYPE_CHECKING:
+    from ...types import Scope
+    from .dispatcher import Pattern
+    from .server import Server
+
+__all__ = ["Request"]
+
+
+class Request(EventManager):
+    """The request line and headers (parsed by the ASGI server) plus ``data``/``end`` events.
+
+    Deliberate deviations from the original: ``method`` and ``protocol`` are ``str``
+    (``"GET"``, ``"HTTP/1.1"``); the bytes forms are ``raw_method`` and ``raw_protocol``.
+    """
+
+    def __init__(self, scope: Scope, server: Server) -> None:
+        super().__init__()
+        self.scope = scope
+        self.server = server
+        # The original held the socket here; under ASGI the server owns the transport.
+        self.connection: Any = None
+        self.method: str = scope["method"]
+        self.url: str = _url(scope)
+        # Set by the pipeline when a Dispatcher pattern's core route matched this request.
+        self._route: Pattern | None = None
+
+    @cached_property
+    def query(self) -> dict[str, list[str]]:
+        """``parse_qs`` of the query string, blank values kept: every value is a list."""
+        raw = self.scope.get("query_string", b"")
+        if not raw:
+            return {}
+        return parse_qs(raw.decode("latin-1"), keep_blank_values=True)
+
+    @cached_property
+    def headers(self) -> Headers:
+        return Headers.from_scope(self.scope.get("headers", []))
+
+    @cached_property
+    def content_length(self) -> int:
+        """The declared Content-Length; 0 when absent or invalid (chunked uploads included)."""
+        for name, value in self.scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return max(int(value), 0)
+                except ValueError:
+                    return 0
+        return 0
+
+    @property
+    def protocol(self) -> str:
+        version: str = self.scope.get("http_version", "1.1")
+        return "HTTP/" + version
+
+    @property
+    def raw_method(self) -> bytes:
+        return self.method.encode("ascii")
+
+    @property
+    def raw_protocol(self) -> bytes:
+        return self.protocol.encode("ascii")
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        client = self.scope.get("client")
+        return (client[0], client[1]) if client else None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.method} {self.url}>"
+
+
+def _url(scope: Scope) -> str:
+    """The path as received (percent-escapes kept), without the query and the mount prefix.
+
+    A merged mount leaves the prefix in the path and records it on the matched route.
+    """
+    raw: bytes | None = scope.get("raw_path")
+    if raw is None:
+        path: str = scope["path"]
+    else:
+        # Some servers (httpx's ASGI transport) include the query string in raw_path.
+        path = raw.split(b"?", 1)[0].decode("utf-8", "surrogateescape")
+    for prefix in (scope.get("root_path", ""), getattr(scope.get("route"), "prefix", "")):
+        if prefix and path.startswith(prefix):
+            path = path[len(prefix) :] or "/"
+    return path

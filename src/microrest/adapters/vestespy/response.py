@@ -1,0 +1,206 @@
+"""``vestespy.Response``: the ``res`` of every handler; ``send_*`` build core responses.
+
+A ``send_*`` call fixes the response (status, headers, body or stream) and marks ``res`` used;
+the request pipeline puts it on the wire as soon as the handler returns, so a response can
+start from the ``request``, any ``data`` or the ``end`` handler, sync or async. The original's
+``send_all`` with its default ``buffer=True`` stored the body and never sent it; here the
+buffered body is sent when the handler chain ends (unless something else was sent first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ...responses import Response as CoreResponse
+from ...responses import StreamingResponse
+from .headers import Headers
+
+if TYPE_CHECKING:
+    from .request import Request
+    from .server import Server
+
+__all__ = ["Response"]
+
+ALREADY_USED = "Already used that response instance!"
+
+
+class Response:
+    """Status, headers and the one send a request gets."""
+
+    def __init__(self, request: Request, server: Server) -> None:
+        self.alive = True
+        self.status = 200
+        self.headers = Headers()
+        self.protocol = "HTTP/1.1"
+        self.charset = "utf-8"
+        self.request = request
+        self.server = server
+        self.connection: Any = None
+        self._buffer: bytes | None = None
+        self._pending: CoreResponse | None = None
+
+    # -- the original API ------------------------------------------------------------------
+
+    def send_all(self, data: str | bytes | None = None, buffer: bool = True) -> None:
+        """Send ``data`` with Content-Length; buffered (the default) means "at the chain's end".
+
+        A later buffered ``send_all`` replaces the buffer; any unbuffered send discards it.
+        """
+        self._check()
+        body = self._encode(data, "res.send_all accepts only None, str or bytes!")
+        if buffer:
+            self._buffer = body
+            return
+        self._send(body)
+
+    def send_stream(self, stream: Iterable[Any] | AsyncIterable[Any], length: int) -> None:
+        """Send exactly ``length`` bytes from ``stream`` (str/bytes items), cut at ``length``."""
+        self._check()
+        total = int(length)
+        if total < 0:
+            raise ValueError("res.send_stream needs a length >= 0")
+        self.headers["Content-Length"] = total
+        self._stream(_limited(stream, total, self.charset))
+
+    def send_chunked(self, stream: Iterable[Any] | AsyncIterable[Any]) -> None:
+        """Send ``stream`` with chunked transfer encoding; empty items are skipped."""
+        self._check()
+        del self.headers["Content-Length"]
+        self.headers["Transfer-Encoding"] = "chunked"
+        self._stream(_checked(stream, self.charset, "res.send_chunked"))
+
+    def send_error(
+        self,
+        code: int,
+        body: str | bytes | None = None,
+        headers: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+    ) -> None:
+        """Answer ``code`` with ``body``; ``headers`` (a dict or pairs) replace all others."""
+        self._check()
+        data = self._encode(body, "res.send_error accepts only str or bytes or None as body!")
+        self.status = int(code)
+        self.headers = Headers(headers)
+        self._send(data)
+
+    # -- used by the pipeline --------------------------------------------------------------
+
+    @property
+    def sent(self) -> bool:
+        """True once an unbuffered send fixed the response."""
+        return not self.alive
+
+    def take_pending(self) -> CoreResponse | None:
+        """The response a send created and nobody has put on the wire yet."""
+        pending, self._pending = self._pending, None
+        return pending
+
+    def take_buffered(self) -> CoreResponse | None:
+        """The buffered ``send_all`` as a response, if the chain ended without another send."""
+        if self._buffer is None or not self.alive:
+            return None
+        body, self._buffer = self._buffer, None
+        self._send(body)
+        return self.take_pending()
+
+    def discard(self) -> None:
+        """Forget the buffer and any unsent response (an error answer replaces them)."""
+        self._buffer = None
+        self._pending = None
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _check(self) -> None:
+        if not self.alive:
+            raise RuntimeError(ALREADY_USED)
+
+    def _encode(self, data: object, message: str) -> bytes:
+        if data is None:
+            return b""
+        if isinstance(data, str):
+            return data.encode(self.charset)
+        if isinstance(data, bytes):
+            return data
+        raise TypeError(message)
+
+    def _send(self, body: bytes) -> None:
+        self.headers["Content-Length"] = len(body)
+        self._pending = CoreResponse(body, self.status, self.headers.pairs())
+        self._buffer = None
+        self.alive = False
+
+    def _stream(self, content: Iterable[bytes] | AsyncIterable[bytes]) -> None:
+        self._pending = StreamingResponse(content, self.status, self.headers.pairs())
+        self._buffer = None
+        self.alive = False
+
+    def __repr__(self) -> str:
+        state = "alive" if self.alive else "sent"
+        return f"<{type(self).__name__} {self.status} {state}>"
+
+
+def _item(data: object, charset: str, where: str) -> bytes:
+    if isinstance(data, str):
+        return data.encode(charset)
+    if isinstance(data, bytes):
+        return data
+    raise TypeError(f"{where} accepts only a stream of str or bytes!")
+
+
+def _checked(
+    stream: Iterable[Any] | AsyncIterable[Any], charset: str, where: str
+) -> Iterator[bytes] | AsyncIterator[bytes]:
+    """Items encoded and type-checked, empty ones skipped (an empty chunk would end the body)."""
+    if isinstance(stream, AsyncIterable):
+
+        async def agen() -> AsyncIterator[bytes]:
+            async for data in stream:
+                chunk = _item(data, charset, where)
+                if chunk:
+                    yield chunk
+
+        return agen()
+
+    def gen() -> Iterator[bytes]:
+        for data in stream:
+            chunk = _item(data, charset, where)
+            if chunk:
+                yield chunk
+
+    return gen()
+
+
+def _limited(
+    stream: Iterable[Any] | AsyncIterable[Any], total: int, charset: str
+) -> Iterator[bytes] | AsyncIterator[bytes]:
+    """At most ``total`` bytes of the stream; iteration stops once they are out."""
+    where = "res.send_stream"
+    if isinstance(stream, AsyncIterable):
+
+        async def agen() -> AsyncIterator[bytes]:
+            left = total
+            if left == 0:
+                return
+            async for data in stream:
+                chunk = _item(data, charset, where)[:left]
+                left -= len(chunk)
+                if chunk:
+                    yield chunk
+                if left == 0:
+                    return
+
+        return agen()
+
+    def gen() -> Iterator[bytes]:
+        left = total
+        if left == 0:
+            return
+        for data in stream:
+            chunk = _item(data, charset, where)[:left]
+            left -= len(chunk)
+            if chunk:
+                yield chunk
+            if left == 0:
+                return
+
+    return gen()
