@@ -1,0 +1,68 @@
+"""microrest in its own (core) style: ``@app.get(path)`` with ``async def handler(request)``.
+
+Besides the common scenarios it serves the param route through sync handlers, in both modes the
+core offers (``/sync-thread``: a worker thread under the app's limiter, the default;
+``/sync-inline``: called on the event loop), via a mounted app built with
+``sync_handlers="inline"``, since the mode is a per-app setting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microrest import App, JSONResponse, PlainTextResponse, Request
+
+SCENARIOS = {
+    "plaintext",
+    "json",
+    "param",
+    "echo",
+    "notfound",
+    "param_sync_inline",
+    "param_sync_thread",
+}
+
+
+async def _extra(request: Request) -> str:
+    return "extra"
+
+
+async def _plaintext(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("Hello, World!")
+
+
+async def _json(request: Request) -> JSONResponse:
+    return JSONResponse({"message": "Hello, World!"})
+
+
+async def _param(request: Request) -> dict[str, Any]:
+    params = request.path_params
+    return {"id": params["id"], "slug": params["slug"]}
+
+
+async def _echo(request: Request) -> JSONResponse:
+    return JSONResponse(await request.json())
+
+
+def _param_sync(request: Request) -> dict[str, Any]:
+    params = request.path_params
+    return {"id": params["id"], "slug": params["slug"]}
+
+
+def build(extra_routes: int) -> Any:
+    """Return the microrest app with ``extra_routes`` extra routes."""
+    app = App()
+    for i in range(extra_routes):
+        if i % 2 == 0:
+            app.add_route(f"/extra{i}/static", _extra)
+        else:
+            app.add_route(f"/extra{i}/items/{{item_id:int}}", _extra)
+    app.add_route("/plaintext", _plaintext)
+    app.add_route("/json", _json)
+    app.add_route("/users/{id:int}/posts/{slug}", _param)
+    app.add_route("/echo", _echo, ["POST"])
+    app.add_route("/sync-thread/users/{id:int}/posts/{slug}", _param_sync)
+    inline = App(sync_handlers="inline")
+    inline.add_route("/users/{id:int}/posts/{slug}", _param_sync)
+    app.mount("/sync-inline", inline)
+    return app
