@@ -58,11 +58,11 @@ class InvalidHeader(MicrorestError, ValueError):
     """A response header name or value cannot go on the wire (CR/LF, NUL, not latin-1)."""
 
 
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
 def _reason(status_code: int) -> str:
-    try:
-        return HTTPStatus(status_code).phrase
-    except ValueError:
-        return "Error"
+    return _REASONS.get(status_code, "Error")
 
 
 class HTTPError(MicrorestError):

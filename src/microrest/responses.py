@@ -46,6 +46,7 @@ __all__ = [
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
 _NO_BODY_STATUSES = frozenset({204, 304})
 CHUNK_SIZE = 64 * 1024
+_CONTENT_TYPES: dict[tuple[str | None, str], bytes | None] = {}
 
 
 def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
@@ -97,9 +98,12 @@ class Response:
             self.media_type = media_type
         self.background = background
         self.body = self.render(content)
-        self.raw_headers = encode_headers(headers)
         self._touched = False
-        self._finish_headers()
+        if headers:
+            self.raw_headers = encode_headers(headers)
+            self._finish_headers()
+        else:
+            self.raw_headers = self._default_headers()
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -116,20 +120,37 @@ class Response:
         )
 
     def _content_type(self) -> bytes | None:
+        key = (self.media_type, self.charset)
+        try:
+            return _CONTENT_TYPES[key]
+        except KeyError:
+            pass
         media_type = self.media_type
-        if media_type is None:
-            return None
-        if media_type.startswith("text/") and "charset=" not in media_type:
-            media_type += "; charset=" + self.charset
-        return media_type.encode("latin-1")
+        value = None
+        if media_type is not None:
+            if media_type.startswith("text/") and "charset=" not in media_type:
+                media_type += "; charset=" + self.charset
+            value = media_type.encode("latin-1")
+        if len(_CONTENT_TYPES) < 256:  # media types are few; do not let odd ones grow it
+            _CONTENT_TYPES[key] = value
+        return value
+
+    def _default_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers of a response built without any: the hot path, no set, no checks."""
+        if self.status_code in _NO_BODY_STATUSES or self.status_code < 200:
+            return []
+        raw = [(b"content-length", str(len(self.body)).encode())]
+        content_type = self._content_type()
+        if content_type is not None:
+            raw.append((b"content-type", content_type))
+        return raw
 
     def _finish_headers(self) -> None:
         raw = self.raw_headers
         names = {name for name, _ in raw}
-        body = self.body
         if self.status_code not in _NO_BODY_STATUSES and self.status_code >= 200:
             if b"content-length" not in names and b"transfer-encoding" not in names:
-                raw.append((b"content-length", str(len(body)).encode()))
+                raw.append((b"content-length", str(len(self.body)).encode()))
             if b"content-type" not in names:
                 content_type = self._content_type()
                 if content_type is not None:
@@ -258,12 +279,15 @@ class StreamingResponse(Response):
         self.content = content
         super().__init__(None, status_code, headers, media_type, background)
 
+    def _default_headers(self) -> list[tuple[bytes, bytes]]:
+        content_type = self._content_type()
+        return [] if content_type is None else [(b"content-type", content_type)]
+
     def _finish_headers(self) -> None:
+        # The length is unknown up front: only a Content-Type is added.
         names = {name for name, _ in self.raw_headers}
         if b"content-type" not in names:
-            content_type = self._content_type()
-            if content_type is not None:
-                self.raw_headers.append((b"content-type", content_type))
+            self.raw_headers += self._default_headers()
 
     async def _chunks(self) -> AsyncIterable[Any]:
         content = self.content
@@ -387,12 +411,8 @@ class FileResponse(Response):
             )
             self.raw_headers.append((b"content-disposition", value.encode("latin-1")))
 
-    def _finish_headers(self) -> None:
-        names = {name for name, _ in self.raw_headers}
-        if b"content-type" not in names:
-            content_type = self._content_type()
-            if content_type is not None:
-                self.raw_headers.append((b"content-type", content_type))
+    _default_headers = StreamingResponse._default_headers
+    _finish_headers = StreamingResponse._finish_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         st = self.stat_result

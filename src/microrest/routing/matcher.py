@@ -207,6 +207,8 @@ class Router:
         if resolution.kind != "not_found" or path == "/":
             return resolution
         alternative = path[:-1] if path.endswith("/") else path + "/"
+        if not self._exists(alternative):
+            return resolution
         other = self._resolve_exact(method, alternative)
         if other.kind in ("route", "options", "not_allowed"):
             policy = _policy(other)
@@ -243,6 +245,12 @@ class Router:
             if path == prefix or path.startswith(prefix + "/"):
                 return Resolution("mount", mount=app, prefix=prefix)
         return Resolution("not_found", owner=self.owner_of(path))
+
+    def _exists(self, path: str) -> bool:
+        """Whether any route matches ``path``: the cheap test before a full resolution."""
+        if path in self.static or _first(self.root, path.split("/"), 1, {}) is not None:
+            return True
+        return any(_regex_match(route, path) is not None for route, _ in self.regexes)
 
     def owner_of(self, path: str) -> App | None:
         """The mounted app whose prefix covers ``path``, for its error handlers."""
