@@ -68,6 +68,8 @@ class Resolution:
     prefix: str = ""
     head: bool = False
     owner: App | None = None
+    policy: str | None = None
+    """The trailing-slash policy of the first route on the path (for misses on its twin)."""
 
 
 def _weight(entry: tuple[Segment, Any]) -> int:
@@ -214,7 +216,8 @@ class Router:
             policy = _policy(other)
             if policy == "ignore":
                 return other
-            if policy == "redirect":
+            if policy == "redirect" and not alternative.startswith("//"):
+                # "//host/" would be a scheme-relative Location: another site, not a slash
                 location = alternative + ("?" + query.decode("latin-1") if query else "")
                 return Resolution("redirect", location=location, owner=self.owner_of(path))
         return resolution
@@ -222,7 +225,10 @@ class Router:
     def _resolve_exact(self, method: str, path: str) -> Resolution:
         allowed: set[str] = set()
         matched = False
+        policy: str | None = None
         for leaf, params, groups in self.candidates(path):
+            if not matched:
+                policy = next(leaf.routes()).trailing_slash
             matched = True
             route = leaf.get(method)
             if route is not None:
@@ -240,7 +246,9 @@ class Router:
         if matched:
             allowed.discard("*")
             kind = "options" if method == "OPTIONS" and "OPTIONS" in allowed else "not_allowed"
-            return Resolution(kind, allowed=sorted(allowed), owner=self.owner_of(path))
+            return Resolution(
+                kind, allowed=sorted(allowed), owner=self.owner_of(path), policy=policy
+            )
         for prefix, app in self.mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return Resolution("mount", mount=app, prefix=prefix)
@@ -263,8 +271,7 @@ class Router:
 def _policy(resolution: Resolution) -> str | None:
     if resolution.route is not None:
         return resolution.route.trailing_slash
-    owner = resolution.owner
-    return owner.trailing_slash if owner is not None else None
+    return resolution.policy
 
 
 def _regex_match(route: Route, path: str) -> Any:
