@@ -414,7 +414,10 @@ class App:
             await response(scope, receive, send)
             return
         if kind == "redirect":
-            await RedirectResponse(resolution.location, 308)(scope, receive, send)
+            root = scope.get("root_path", "")
+            if root and not scope["path"].startswith(root):
+                root = ""  # a path without the root was routed as is (see dispatch)
+            await RedirectResponse(root + resolution.location, 308)(scope, receive, send)
             return
         request = Request(scope, receive)
         miss: Exception = (
