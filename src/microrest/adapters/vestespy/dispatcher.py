@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["HTML404", "DispatchHandler", "Dispatcher", "Pattern", "handle404"]
 
 HTML404 = b"<!DOCTYPE html><html><head></head><body>404 Page Not Found</body></html>"
-# ``:name`` is a parameter unless the colon opens a group modifier such as ``(?:``.
-_PARAM = re.compile(r"(?<!\?):(\w+)")
+# ``:name`` is a parameter, except the colon of a group modifier such as ``(?:`` or ``(?i:``.
+_PARAM = re.compile(r"(\(\?[aiLmsux-]*:)|:(\w+)")
 _PARAM_RE = "(?P<{}>[0-9A-Za-z]*?)"
 
 
@@ -52,7 +52,7 @@ NOT_FOUND = Pattern(None, None, handle404, None)
 
 def translate(pattern: str) -> str:
     """The regex for a VestesPy pattern: each ``:name`` becomes a lazy alphanumeric group."""
-    return _PARAM.sub(lambda m: _PARAM_RE.format(m.group(1)), pattern)
+    return _PARAM.sub(lambda m: m.group(1) or _PARAM_RE.format(m.group(2)), pattern)
 
 
 class Dispatcher:
