@@ -7,6 +7,7 @@ and its import cheap, without the extras installed.
 from __future__ import annotations
 
 import importlib
+import warnings
 from types import ModuleType
 
 from ...errors import ConfigurationError
@@ -18,7 +19,10 @@ _HINT = "install it with: pip install 'microrest[formats]'"
 
 def _load(module: str, package: str, purpose: str) -> ModuleType:
     try:
-        return importlib.import_module(module)
+        with warnings.catch_warnings():
+            # FormEncode 2.1 imports the deprecated ``cgi`` module; that is not our users' fault.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return importlib.import_module(module)
     except ImportError:
         raise ConfigurationError(
             f"{purpose} need {package}, which is not installed; {_HINT}"
