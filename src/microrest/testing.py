@@ -35,18 +35,22 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
         except BaseException as exc:  # reported through the failed message below
             await app_outbox.send({"type": "lifespan.failed", "message": repr(exc)})
 
+    failure = ""  # raised after the task group, so callers get it unwrapped (no ExceptionGroup)
     async with to_app, from_app, app_inbox, app_outbox, anyio.create_task_group() as group:
         group.start_soon(run)
         await to_app.send({"type": "lifespan.startup"})
         message = await from_app.receive()
         if message["type"] != "lifespan.startup.complete":
             group.cancel_scope.cancel()
-            raise RuntimeError(f"lifespan startup failed: {message.get('message', '')}")
-        yield state
-        await to_app.send({"type": "lifespan.shutdown"})
-        message = await from_app.receive()
-        if message["type"] != "lifespan.shutdown.complete":
-            raise RuntimeError(f"lifespan shutdown failed: {message.get('message', '')}")
+            failure = f"lifespan startup failed: {message.get('message', '')}"
+        else:
+            yield state
+            await to_app.send({"type": "lifespan.shutdown"})
+            message = await from_app.receive()
+            if message["type"] != "lifespan.shutdown.complete":
+                failure = f"lifespan shutdown failed: {message.get('message', '')}"
+    if failure:
+        raise RuntimeError(failure)
 
 
 def _with_state(app: ASGIApp, state: dict[str, Any]) -> ASGIApp:
