@@ -125,9 +125,7 @@ def registered_converter() -> Iterator[str]:
     name = "hexcolor"
     register_converter(
         name,
-        Converter(
-            r"[0-9a-f]{6}", lambda s: int(s, 16), lambda v: format(v, "06x"), weight=12
-        ),
+        Converter(r"[0-9a-f]{6}", lambda s: int(s, 16), lambda v: format(v, "06x"), weight=12),
     )
     yield name
     del CONVERTERS[name]
@@ -406,7 +404,7 @@ def test_trailing_slash_redirect_is_path_only_and_keeps_query() -> None:
         assert response.headers["location"] == "/items?a=1&b=2"
         response = client.get("/dir")
         assert response.status_code == 308
-        assert response.headers["location"] == "/dir"  + "/"
+        assert response.headers["location"] == "/dir/"
         assert client.get("/items").text == "items"
 
 
