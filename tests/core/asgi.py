@@ -15,6 +15,8 @@ class Answer:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
     body: bytes = b""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    receives: int = 0
+    """How many times the app called ``receive``: what it read of the body."""
 
     def header(self, name: str) -> str | None:
         for key, value in self.headers:
@@ -58,6 +60,7 @@ async def call(
     answer = Answer()
 
     async def receive() -> dict[str, Any]:
+        answer.receives += 1
         if pending:
             return pending.pop(0)
         if disconnect:
