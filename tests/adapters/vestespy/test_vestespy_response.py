@@ -343,3 +343,20 @@ def test_invalid_header_values_become_a_500(connect: Callable[..., Client]) -> N
         res.send_all("x", buffer=False)
 
     assert serve_with(handler, connect).get("/").status_code == 500
+
+
+@pytest.mark.parametrize(("compat", "status"), [(False, 501), (True, 400)])
+def test_unknown_methods_never_reach_the_handlers(
+    connect: Callable[..., Client], compat: bool, status: int
+) -> None:
+    calls: list[str] = []
+
+    def handler(ev: Event, req: Req, res: Res) -> None:
+        calls.append(req.method)
+        res.send_all("handled")
+
+    client = serve_with(handler, connect, compat=compat)
+    unknown = client.request("FOO", "/")
+    assert (unknown.status_code, unknown.content) == (status, b"")
+    assert client.request("TRACE", "/").text == "handled"
+    assert calls == ["TRACE"]

@@ -5,6 +5,8 @@ non-empty ASGI body chunk as it arrives (no Content-Length needed, chunked uploa
 ``end`` when the body is complete. Whatever a handler sent goes out as soon as it returns.
 
 Decisions where the original was broken:
+- A method outside the original's list (GET POST HEAD PUT DELETE TRACE OPTIONS CONNECT PATCH)
+  is answered 501 without running handlers (the original: 400; ``compat=True`` keeps that).
 - ``HTTPError(code, msg)`` (or a core ``HTTPError``) from any handler answers ``code``/``msg``;
   any other exception stops the chain and reaches the core's error pipeline (500, logged,
   traceback in the body only with ``debug=True``).
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 __all__ = ["Exchange", "logger"]
 
 logger = logging.getLogger("microrest.error")
+# The methods the original's parser accepted; it answered 400 to any other.
+KNOWN_METHODS = frozenset(
+    {"GET", "POST", "HEAD", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
+)
 
 
 async def _never() -> Message:
@@ -54,6 +60,11 @@ class Exchange:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = self.server
+        if scope["method"] not in KNOWN_METHODS:
+            # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
+            # the server does not implement (``compat=True``: the original's 400).
+            await CoreResponse(b"", 400 if server.compat else 501)(scope, receive, send)
+            return
         request = server.handler_class(scope, server)
         request._route = self.route
         response = server.response_class(request, server)

@@ -64,7 +64,8 @@ class Server(EventManager):
     ``addr`` is ``(host, port)`` or a bound ``socket.socket``. ``max_workers`` sizes the thread
     limiter that runs sync handlers; ``select``, ``HEADERS_LENGTH`` and ``CHUNK_LENGTH`` are
     accepted for compatibility (uvicorn parses and reads). Extensions: ``workers`` (processes
-    for ``serve_forever``) and ``sync_handlers="inline"`` (run sync handlers on the loop).
+    for ``serve_forever``), ``sync_handlers="inline"`` (run sync handlers on the loop) and
+    ``compat=True`` (the original's 400 instead of 501 for a method it did not know).
     """
 
     response_class: type[Response] = Response
@@ -81,6 +82,7 @@ class Server(EventManager):
         *,
         workers: int = 1,
         sync_handlers: Literal["thread", "inline"] = "thread",
+        compat: bool = False,
     ) -> None:
         super().__init__()
         if not (isinstance(handler, type) and issubclass(handler, Request)):
@@ -102,6 +104,7 @@ class Server(EventManager):
         self.max_workers = max_workers
         self.debug = debug
         self.workers = workers
+        self.compat = compat
         self.HEADERS_LENGTH = HEADERS_LENGTH
         self.CHUNK_LENGTH = CHUNK_LENGTH
         self.console = Console()
