@@ -40,9 +40,8 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import registry
+from benchmarks import machine, registry
 from benchmarks.http_client import fetch, paced
-from benchmarks.inprocess import machine_facts
 from benchmarks.scenarios import ALL, PARAM_IDS, SLUG, Scenario, scenarios_of
 
 HOST = "127.0.0.1"
@@ -62,6 +61,7 @@ class Options:
     latency_duration: float = 5.0
     latency_connections: int = 8
     repeats: int = 1
+    busy_before: float | None = None
 
 
 def free_port() -> int:
@@ -234,6 +234,7 @@ def run(opts: Options) -> dict[str, Any]:
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
+    start_load = os.getloadavg()
     modules, skipped = registry.load_available(opts.apps)
     for name, why in skipped.items():
         log(f"skipping {name}: {why}")
@@ -264,8 +265,11 @@ def run(opts: Options) -> dict[str, Any]:
                 "p99_us": statistics.median(v["latency"]["p99_us"] for v in values),
                 "runs": values,
             }
-    meta = machine_facts()
+    meta = machine.facts()
+    meta["loadavg_start"] = start_load
     meta.update(
+        loadavg_end=os.getloadavg(),
+        busy_before=opts.busy_before,
         routes=opts.routes,
         duration_s=opts.duration,
         warmup_s=opts.warmup,
@@ -335,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-duration", type=float, default=5.0)
     parser.add_argument("--latency-connections", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--wait-idle", type=float, default=0, help="wait up to this many s for idle CPUs"
+    )
     parser.add_argument("--json", help="write the full results to this file")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s loads, 10 routes")
     args = parser.parse_args(argv)
@@ -353,6 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         opts.duration, opts.warmup, opts.latency_duration, opts.rate = 1.0, 0.0, 0.5, 200.0
         opts.connections = 16
+    if args.wait_idle:
+        opts.busy_before = machine.wait_idle(
+            args.wait_idle, log=lambda s: print(s, file=sys.stderr)
+        )
     if can_pin():
         # This process runs the paced client: keep it off the server's core.
         os.sched_setaffinity(0, {int(CLIENT_CPU)})

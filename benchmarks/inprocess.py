@@ -21,7 +21,6 @@ import cProfile
 import gc
 import json
 import os
-import platform
 import pstats
 import random
 import statistics
@@ -36,7 +35,7 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import registry
+from benchmarks import machine, registry
 from benchmarks.asgi_driver import ASGIApp, Lifespan, make_batch, run_batch
 from benchmarks.scenarios import ALL, Scenario, extra_route_paths, scenarios_of
 
@@ -53,6 +52,7 @@ class Config:
     warmup: int = 300
     seed: int = 1
     quiet: bool = False
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,30 +196,6 @@ async def bench_routes(
     return results, errors
 
 
-def machine_facts() -> dict[str, Any]:
-    """What the numbers were measured on."""
-    facts: dict[str, Any] = {
-        "python": sys.version.split()[0],
-        "implementation": platform.python_implementation(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-    }
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                facts["cpu"] = line.split(":", 1)[1].strip()
-                break
-    versions: dict[str, str] = {}
-    from importlib import metadata
-
-    for dist in ("microrest", "uvloop", "uvicorn", "httptools", "orjson", "falcon", "blacksheep",
-                 "litestar", "starlette", "fastapi", "pydantic", "msgspec"):  # fmt: skip
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[dist] = metadata.version(dist)
-    facts["versions"] = versions
-    return facts
-
-
 def _loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:
     try:
         import uvloop
@@ -253,8 +229,9 @@ def run(config: Config) -> Report:
     scenario_names = [
         s for s in ALL if any(s in per_app for r in results.values() for per_app in r.values())
     ]
-    meta = machine_facts()
+    meta = dict(config.facts) if config.facts else machine.facts()
     meta.update(
+        loadavg_end=os.getloadavg(),
         repeats=config.repeats,
         batch_ms=config.batch_ms,
         loop="uvloop" if runner is not asyncio.run else "asyncio",
@@ -360,6 +337,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smoke run: 10 routes, tiny batches")
     parser.add_argument("--profile", metavar="APP:SCENARIO", help="cProfile one pair instead")
     parser.add_argument("--profile-count", type=int, default=20000)
+    parser.add_argument(
+        "--wait-idle", type=float, default=0, help="wait up to this many s for idle CPUs"
+    )
     parser.add_argument("--list", action="store_true", help="list app modules and exit")
     return parser.parse_args(argv)
 
@@ -391,7 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(args.profile, int(args.routes.split(",")[0]), args.profile_count, 30)
         return 0
-    report = run(config_from(args))
+    config = config_from(args)
+    if args.wait_idle:
+        busy = machine.wait_idle(args.wait_idle, log=lambda s: print(s, file=sys.stderr))
+        config.facts = {**machine.facts(), "busy_before": busy}
+    report = run(config)
     print(render(report))
     if args.json:
         payload = {
