@@ -295,11 +295,16 @@ class StreamingResponse(Response):
             async for chunk in content:
                 yield chunk
         elif hasattr(content, "read") and not isinstance(content, (str, bytes)):
-            while True:
-                chunk = await anyio.to_thread.run_sync(content.read, CHUNK_SIZE)
-                if not chunk:
-                    break
-                yield chunk
+            try:
+                while True:
+                    chunk = await anyio.to_thread.run_sync(content.read, CHUNK_SIZE)
+                    if not chunk:
+                        break
+                    yield chunk
+            finally:  # the response owns a file it was given, as FileResponse does
+                close = getattr(content, "close", None)
+                if close is not None:
+                    close()
         else:
             async for chunk in iterate_in_thread(content):
                 yield chunk
@@ -324,6 +329,8 @@ class StreamingResponse(Response):
         if scope.get("method") == "HEAD":
             await send(self._start())
             await send({"type": "http.response.body", "body": b""})
+            if hasattr(self.content, "read") and hasattr(self.content, "close"):
+                self.content.close()  # never read, still owned
             return
         async with anyio.create_task_group() as group:
 
