@@ -495,7 +495,10 @@ class _Guard:
 
 
 def _log_after_start(request: Request, exc: BaseException) -> None:
-    if isinstance(exc, ClientDisconnect | OSError):
+    gone = (ClientDisconnect, OSError)
+    if isinstance(exc, gone) or (  # a streaming task group wraps them in an ExceptionGroup
+        isinstance(exc, BaseExceptionGroup) and exc.split(gone)[1] is None
+    ):
         logging.getLogger("microrest").debug("client went away during %s", request.path)
         return
     logger.error(
