@@ -43,6 +43,7 @@ logger = logging.getLogger("microrest.error")
 
 LAST_RESORT_BODY = b"500 - Internal Server Error\n"
 _NO_BODY = frozenset({204, 304})
+_BODY_METHODS = frozenset({"post", "put", "patch"})
 # respond() implementations known to be cheap and non-blocking: run inline, no thread hop.
 _INLINE_RESPONDS: set[Callable[..., Any]] = {HTTPErrorHandler.respond, DummyHandler.respond}
 
@@ -57,6 +58,42 @@ def _is_async(func: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(func)
 
 
+class Plan:
+    """What a handler class does, worked out once per class instead of once per request."""
+
+    __slots__ = (
+        "cls",
+        "default_respond",
+        "inline_respond",
+        "async_respond",
+        "default_get_body",
+        "default_head",
+        "plain_encode",
+        "funcs",
+    )
+
+    def __init__(self, cls: type[HTTPHandler]) -> None:
+        self.cls = cls
+        respond = cls.respond
+        self.default_respond = respond is HTTPHandler.respond
+        self.inline_respond = respond in _INLINE_RESPONDS
+        self.async_respond = _is_async(respond)
+        self.default_get_body = cls.get_body is HTTPHandler.get_body
+        self.default_head = cls.do_head is HTTPHandler.do_head
+        self.plain_encode = cls.encode is HTTPHandler.encode
+        self.funcs: dict[str, tuple[Callable[..., Any] | None, bool]] = {}
+
+    def func(self, method: str) -> tuple[Callable[..., Any] | None, bool]:
+        """The unbound ``do_<method>`` and whether it is ``async``."""
+        entry = self.funcs.get(method)
+        if entry is None:
+            func = getattr(self.cls, "do_" + method, None) if method == method.lower() else None
+            entry = (func, func is not None and _is_async(func))
+            if func is not None or len(self.funcs) < 64:  # clients choose methods: stay bounded
+                self.funcs[method] = entry
+        return entry
+
+
 class Dispatcher:
     """The request pipeline of one ``HTTPServer``."""
 
@@ -64,6 +101,13 @@ class Dispatcher:
         self.server = server
         self.concurrency = concurrency
         self.error_routes: list[tuple[re.Pattern[str], type[HTTPErrorHandler]]] = []
+        self.plans: dict[type[HTTPHandler], Plan] = {}
+
+    def plan(self, cls: type[HTTPHandler]) -> Plan:
+        plan = self.plans.get(cls)
+        if plan is None:
+            plan = self.plans[cls] = Plan(cls)
+        return plan
 
     # entry points --------------------------------------------------------------------------
 
@@ -72,11 +116,17 @@ class Dispatcher:
     ) -> Callable[[Request], Awaitable[Response]]:
         """The core endpoint of one regex route: groups from the core's match."""
         handle = self.handle
+        plan = self.plan(handler_class)
 
         async def endpoint(request: Request) -> Response:
             scope = request.scope
-            groups = Groups(scope.get("path_groups", ()), scope.get("path_params"))
-            return await handle(request, handler_class, groups)
+            found = scope.get("path_groups")
+            if not found:
+                groups: tuple[Any, ...] = NO_GROUPS
+            else:
+                named = scope["path_params"]
+                groups = Groups(found, named) if named else found  # a plain tuple is faster
+            return await handle(request, plan, groups)
 
         endpoint.__name__ = endpoint.__qualname__ = handler_class.__qualname__
         endpoint.__module__ = handler_class.__module__
@@ -89,48 +139,51 @@ class Dispatcher:
 
     # the pipeline --------------------------------------------------------------------------
 
-    async def handle(
-        self, request: Request, handler_class: type[HTTPHandler], groups: Groups
-    ) -> Response:
+    async def handle(self, request: Request, plan: Plan, groups: tuple[Any, ...]) -> Response:
         wrapped = HTTPRequest(self.server, request)
         response = HTTPResponse(wrapped)
         try:
-            handler = handler_class(wrapped, response, groups)
+            handler = plan.cls(wrapped, response, groups)
             wrapped.handler = handler
-            if handler.get_body():
+            if plan.default_get_body:
+                wants_body = handler.method in _BODY_METHODS
+            else:
+                wants_body = handler.get_body()
+            if wants_body:
                 handler.check_continue()  # before the first receive(): no 100 sent if it raises
                 wrapped.body = handler.decode(await request.body())
-            result = await self.call(handler)
-            return await self.render(handler, result)
+            result = await self.call(handler, plan)
+            return await self.render(handler, result, plan.plain_encode)
         except ClientDisconnect:
             raise
         except Exception as exc:
             return await self.error(wrapped, response, groups, exc)
 
-    async def call(self, handler: HTTPHandler) -> Any:
+    async def call(self, handler: HTTPHandler, plan: Plan) -> Any:
         """``respond()``, or straight to ``do_<method>`` when ``respond`` is not overridden."""
-        respond = type(handler).respond
-        if respond is HTTPHandler.respond:
+        if plan.default_respond:
             method = handler.method
-            if method == "head" and type(handler).do_head is HTTPHandler.do_head:
+            if method == "head" and plan.default_head:
                 handler.response.write_body = False
                 method = handler.method = "get"
-            func = getattr(handler, "do_" + method, None)
+            func, is_async = plan.func(method)
             if func is None:
                 return handler.respond()  # raises the 405
-        elif respond in _INLINE_RESPONDS:
+            if is_async:
+                return await func(handler)
+            result = await self.concurrency.run(func, handler)
+        elif plan.inline_respond:
             return handler.respond()
+        elif plan.async_respond:
+            return await handler.respond()
         else:
-            func = handler.respond
-        if _is_async(func):
-            return await func()
-        result = await self.concurrency.run(func)
+            result = await self.concurrency.run(handler.respond)
         if inspect.isawaitable(result):
             result = await result
         return result
 
     async def error(
-        self, request: HTTPRequest, response: HTTPResponse, groups: Groups, exc: Exception
+        self, request: HTTPRequest, response: HTTPResponse, groups: tuple[Any, ...], exc: Exception
     ) -> Response:
         """The original error flow: reset headers, pick an error route, last-resort 500."""
         if isinstance(exc, ClientDisconnect):
@@ -157,8 +210,9 @@ class Dispatcher:
                     handler_class = candidate
                     break
             handler = handler_class(request, response, groups, error)
-            result = await self.call(handler)
-            return await self.render(handler, result)
+            plan = self.plan(handler_class)
+            result = await self.call(handler, plan)
+            return await self.render(handler, result, plan.plain_encode)
         except ClientDisconnect:
             raise
         except Exception as failure:
@@ -167,8 +221,52 @@ class Dispatcher:
 
     # results -> responses --------------------------------------------------------------------
 
-    async def render(self, handler: HTTPHandler, result: Any) -> Response:
+    async def render(
+        self, handler: HTTPHandler, result: Any, plain_encode: bool = False
+    ) -> Response:
         """``(status, body)`` / ``(status, reason, body)`` -> a core response."""
+        if type(result) is tuple and 2 <= len(result) <= 3:
+            status, body = result[0], result[-1]  # no reason phrase under ASGI
+            if type(status) is int and 200 <= status < 600 and status not in _NO_BODY:
+                if not plain_encode:
+                    body = handler.encode(body)
+                kind = type(body)
+                response = handler.response
+                request = handler.request
+                if (
+                    # The common case without the general path's checks: a str/bytes body
+                    # on a keep-alive, non-HEAD request, default formatting.
+                    (kind is str or kind is bytes)
+                    and response.write_body
+                    and request.keepalive
+                    and request.method != "HEAD"
+                    and not self.server.compat
+                ):
+                    if kind is str:
+                        data = body.encode("utf-8")
+                        media_type = "text/plain; charset=utf-8" if data else None
+                    else:
+                        data = body
+                        media_type = "application/octet-stream" if data else None
+                    headers = response.headers
+                    if not headers:
+                        return Response(data, status, media_type=media_type)
+                    only = headers.only()
+                    if (
+                        only is not None
+                        and only[0].lower() == "content-type"
+                        and not only[1].startswith("text/")
+                    ):
+                        # Only a Content-Type: pass it as the media type (the core's fast path)
+                        return Response(data, status, media_type=only[1])
+                    pairs = headers.items()
+                    if "content-length" in headers:
+                        pairs = [p for p in pairs if p[0].lower() != "content-length"]
+                    return Response(data, status, pairs, media_type=media_type)
+                return await self._render(handler, (status, body), encoded=True)
+        return await self._render(handler, result)
+
+    async def _render(self, handler: HTTPHandler, result: Any, encoded: bool = False) -> Response:
         if isinstance(result, Response):
             return self._with_handler_headers(handler, result)
         if not isinstance(result, tuple) or len(result) not in (2, 3):
@@ -179,7 +277,10 @@ class Dispatcher:
         if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
             raise ValueError(f"{status!r} is not a final HTTP status")
         response = handler.response
-        body = b"" if status in _NO_BODY else handler.encode(body)
+        if status in _NO_BODY:
+            body = b""
+        elif not encoded:
+            body = handler.encode(body)
         if isinstance(body, Response):
             return self._with_handler_headers(handler, body)
         head = handler.request.method == "HEAD"

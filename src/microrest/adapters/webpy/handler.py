@@ -70,6 +70,18 @@ class HTTPRequest:
     ``get_body()`` is true and ``b''`` otherwise (never a stale or missing attribute).
     """
 
+    __slots__ = (
+        "server",
+        "microrest",
+        "method",
+        "body",
+        "keepalive",
+        "handler",
+        "_headers",
+        "_query",
+        "__dict__",
+    )
+
     def __init__(self, server: HTTPServer, request: Request) -> None:
         self.server = server
         self.microrest = request
@@ -105,10 +117,7 @@ class HTTPRequest:
     @property
     def headers(self) -> HTTPHeaders:
         if self._headers is None:
-            self._headers = HTTPHeaders(
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in self.microrest.scope["headers"]
-            )
+            self._headers = HTTPHeaders.from_raw(self.microrest.scope["headers"])
         return self._headers
 
     @property
@@ -122,6 +131,8 @@ class HTTPRequest:
 
 class HTTPResponse:
     """``self.response``: the headers the handler sets and whether a body is written."""
+
+    __slots__ = ("request", "server", "headers", "write_body", "__dict__")
 
     def __init__(self, request: HTTPRequest) -> None:
         self.request = request
@@ -153,7 +164,9 @@ class HTTPHandler:
     # Route-level body bound overriding the server's (None: the server's max_request_size).
     max_request_size: int | None = None
 
-    def __init__(self, request: HTTPRequest, response: HTTPResponse, groups: Groups) -> None:
+    def __init__(
+        self, request: HTTPRequest, response: HTTPResponse, groups: tuple[Any, ...]
+    ) -> None:
         self.request = request
         self.response = response
         self.groups = groups
@@ -209,7 +222,7 @@ class HTTPErrorHandler(HTTPHandler):
         self,
         request: HTTPRequest,
         response: HTTPResponse,
-        groups: Groups,
+        groups: tuple[Any, ...],
         error: HTTPError | None = None,
     ) -> None:
         super().__init__(request, response, groups)

@@ -13,9 +13,9 @@ __all__ = ["HTTPHeaders"]
 
 
 def _check(key: object, value: object = "") -> None:
-    if not isinstance(key, str):
+    if type(key) is not str and not isinstance(key, str):
         raise TypeError("header name must be a str")
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         raise TypeError("header value must be a str")
 
 
@@ -35,9 +35,25 @@ class HTTPHeaders:
         for key, value in pairs:
             self.append(key, value)
 
+    @classmethod
+    def from_raw(cls, raw: Iterable[tuple[bytes, bytes]]) -> HTTPHeaders:
+        """From ASGI ``scope["headers"]`` (latin-1 byte pairs), without per-pair checks."""
+        headers = cls()
+        values = headers._values
+        for name, value in raw:
+            key = name.decode("latin-1")
+            pair = (key, value.decode("latin-1"))
+            existing = values.get(key.lower())
+            if existing is None:
+                values[key.lower()] = [pair]
+            else:
+                existing.append(pair)
+        return headers
+
     def get(self, key: str, default: str | None = None) -> str | None:
         """The last value set for ``key``, or ``default``."""
-        _check(key)
+        if type(key) is not str:
+            _check(key)
         values = self._values.get(key.lower())
         return values[-1][1] if values else default
 
@@ -48,7 +64,8 @@ class HTTPHeaders:
 
     def set(self, key: str, value: str, overwrite: bool = True) -> None:
         """Replace ``key``'s values with ``value`` (or add one more with ``overwrite=False``)."""
-        _check(key, value)
+        if type(key) is not str or type(value) is not str:
+            _check(key, value)
         if overwrite:
             self._values[key.lower()] = [(key, value)]
         else:
@@ -90,6 +107,18 @@ class HTTPHeaders:
 
     def __len__(self) -> int:
         return sum(len(values) for values in self._values.values())
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def only(self) -> tuple[str, str] | None:
+        """The single ``(name, value)`` pair when exactly one header is set, else None."""
+        values = self._values
+        if len(values) == 1:
+            [pairs] = values.values()
+            if len(pairs) == 1:
+                return pairs[0]
+        return None
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._values

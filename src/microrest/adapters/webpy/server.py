@@ -34,6 +34,23 @@ if TYPE_CHECKING:
 __all__ = ["HTTPServer"]
 
 _CATCH_ALL = re.compile(".*", re.DOTALL)
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+
+
+def _as_static(pattern: re.Pattern[str], earlier: list[re.Pattern[str]]) -> str | re.Pattern[str]:
+    """A literal pattern as a static core path (a dict lookup instead of a regex scan).
+
+    Static paths are looked up before regexes, so this is only done when no earlier route
+    matches the literal: then first-match-in-insertion-order gives the same answer.
+    """
+    text = pattern.pattern
+    if (
+        not text.startswith("/")
+        or _REGEX_SYNTAX.intersection(text)
+        or any(other.fullmatch(text) for other in earlier)
+    ):
+        return pattern
+    return text
 
 
 def route_methods(handler_class: type[HTTPHandler]) -> list[str]:
@@ -113,17 +130,19 @@ class HTTPServer:
         if compat:
             self.app.add_route(_CATCH_ALL, self._compat_endpoint, ["*"], source=type(self))
         else:
+            earlier: list[re.Pattern[str]] = []
             for pattern, handler in self.routes.items():
                 limits = None
                 if handler.max_request_size is not None:
                     limits = Limits(max_body_size=handler.max_request_size)
                 self.app.add_route(
-                    pattern,
+                    _as_static(pattern, earlier),
                     self.dispatcher.endpoint_for(handler),
                     route_methods(handler),
                     source=handler,
                     limits=limits,
                 )
+                earlier.append(pattern)
         self._server: Server | None = None
 
     # ASGI -------------------------------------------------------------------------------------
@@ -151,7 +170,7 @@ class HTTPServer:
             found = pattern.fullmatch(target)
             if found is not None:
                 groups = Groups(found.groups(), found.groupdict())
-                return await self.dispatcher.handle(request, handler, groups)
+                return await self.dispatcher.handle(request, self.dispatcher.plan(handler), groups)
         return await self.dispatcher.on_core_error(request, CoreHTTPError(404))
 
     # the original's server controls -----------------------------------------------------------
