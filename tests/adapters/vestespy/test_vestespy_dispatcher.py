@@ -258,8 +258,28 @@ def test_mounted_under_a_prefix_in_a_core_app(connect: Callable[..., Client]) ->
     assert client.get("/core").text == "core"
     assert client.get("/v/test/5").text == "ID: 5"
     assert client.get("/v/").text == "test"
+    assert client.get("/v").status_code == 404  # the server's "/" is "/v/"
     assert client.get("/v/nothere").status_code == 404
     assert client.get("/v/nothere").text == HTML404.decode()
     paths = {(row.path, row.style) for row in app.routes()}
     assert ("/v/test/(?P<id>[0-9A-Za-z]*?)", "vestespy") in paths
     assert ("/core", "core") in paths
+
+
+def test_literal_patterns_become_static_routes_unless_an_earlier_one_matches(
+    connect: Callable[..., Client],
+) -> None:
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+    dispatcher.register("/static", lambda ev, req, res: res.send_all("static"))
+    dispatcher.register("/any/.*", lambda ev, req, res: res.send_all("regex"))
+    dispatcher.register("/any/thing", lambda ev, req, res: res.send_all("never reached"))
+    dispatcher.register("/other", lambda ev, req, res: res.send_all("other"))
+    server.on("request", dispatcher.as_handler())
+    client = connect(server)
+    assert client.get("/static").text == "static"
+    assert client.get("/any/thing").text == "regex"  # first registration wins
+    assert client.get("/other").text == "other"
+    assert client.get("/stat%69c").status_code == 404  # the original matched escapes literally
+    table = server.app.router
+    assert set(table.static) == {"/static", "/other"}

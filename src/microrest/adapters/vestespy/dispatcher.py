@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import anyio.from_thread
 
+from ...concurrency import is_async_callable
+
 if TYPE_CHECKING:
     from .events import Event
     from .request import Request
@@ -55,16 +57,36 @@ def translate(pattern: str) -> str:
     return _PARAM.sub(lambda m: m.group(1) or _PARAM_RE.format(m.group(2)), pattern)
 
 
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]|()\\")
+
+
+def literal_path(pattern: str) -> str | None:
+    """``pattern`` when it can only ever match that exact path (no regex syntax), else None.
+
+    ``/`` stays a regex: mounted under a prefix, the core serves a static ``/`` at the bare
+    prefix, while the dispatcher's ``/`` is the prefix plus a slash.
+    """
+    if len(pattern) > 1 and pattern[0] == "/" and not _REGEX_SYNTAX.intersection(pattern):
+        return pattern
+    return None
+
+
+class _Info(NamedTuple):
+    exact: bool  # the core's pick for this entry is also the dispatcher's (see resolve)
+    is_async: bool  # the handler is awaited rather than run through the thread limiter
+    static: str | None  # a literal path no earlier pattern matches: a static core route
+
+
 class Dispatcher:
     """Ordered patterns; ``as_handler()`` is the ``request`` event handler that routes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.patterns: list[Pattern] = []
-        # id(entry) -> True when the core's first regex match is also the dispatcher's answer:
-        # no pattern up to and including it has a top-level alternative ("|") that makes
-        # ``re.match`` accept a mere prefix of the path.
-        self._exact: dict[int, bool] = {}
+        self._info: dict[int, _Info] = {}
         self._servers: list[Server] = []
+        # id(server) -> every pattern is routed on that server ahead of its catch-all, so a
+        # request that reached the catch-all matches none of them.
+        self._complete: dict[int, bool] = {}
 
     def register(self, pattern: str, handler: Callable[..., Any], name: str | None = None) -> None:
         """Add ``pattern`` (``/test/:id``, any number of ``:params``, or a regex with named
@@ -82,11 +104,19 @@ class Dispatcher:
                 "after ':' must be distinct identifiers that do not start with a digit"
             ) from None
         entry = Pattern(regex, list(regex.groupindex), handler, name)
-        previous_exact = all(self._exact.values())
+        static = literal_path(source)
+        if static is not None and self.get_pattern(static).regex is not None:
+            static = None  # an earlier pattern answers this path: keep registration order
+        # Regex routes are tried in registration order after static ones. That order gives the
+        # dispatcher's answer unless a pattern has a top-level alternative ("a|b"), with which
+        # re.match accepts a mere prefix of the path while the core matches whole paths.
+        exact = static is not None or (
+            all(info.exact for info in self._info.values()) and "|" not in source
+        )
         self.patterns.append(entry)
-        self._exact[id(entry)] = previous_exact and "|" not in source
+        self._info[id(entry)] = _Info(exact, is_async_callable(handler), static)
         for server in self._servers:
-            server._add_pattern(entry)
+            self._route(server, entry)
 
     def get_pattern(self, url: str | None = None, name: str | None = None) -> Pattern:
         """The first entry matching ``url``, or the entry called ``name``; else the 404 entry."""
@@ -104,20 +134,37 @@ class Dispatcher:
         return NOT_FOUND
 
     def resolve(self, req: Request) -> tuple[Pattern, dict[str, str]]:
-        """The entry for ``req`` and its parameters, using the core's match when it is exact."""
+        """The entry for ``req`` and its parameters, using the core's match when it is exact.
+
+        The core matched the decoded path; ``req.url`` keeps percent-escapes, so the shortcut
+        is taken only when there are none (then both are the same string).
+        """
         url = req.url
-        route = req._route
-        if route is not None and "%" not in url and self._exact.get(id(route)):
-            assert route.regex is not None
-            match = route.regex.match(url)
-            if match is not None:
-                return route, match.groupdict()
+        if "%" not in url:
+            route = req._route
+            if route is None:
+                if (
+                    self.patterns
+                    and self._complete.get(id(req.server))
+                    and all(info.exact for info in self._info.values())
+                ):
+                    return NOT_FOUND, {}
+            else:
+                info = self._info.get(id(route))
+                if info is not None and info.exact:
+                    # The core's full match of the same string: its groups are ours.
+                    params: dict[str, str] = req.scope.get("path_params", {})
+                    return route, params
         for entry in self.patterns:
             assert entry.regex is not None
             match = entry.regex.match(url)
             if match is not None:
                 return entry, match.groupdict()
         return NOT_FOUND, {}
+
+    def is_async(self, entry: Pattern) -> bool:
+        info = self._info.get(id(entry))
+        return info.is_async if info is not None else is_async_callable(entry.handler)
 
     def as_handler(self) -> DispatchHandler:
         return DispatchHandler(self)
@@ -127,8 +174,13 @@ class Dispatcher:
         if any(existing is server for existing in self._servers):
             return
         self._servers.append(server)
+        self._complete[id(server)] = True
         for entry in self.patterns:
-            server._add_pattern(entry)
+            self._route(server, entry)
+
+    def _route(self, server: Server, entry: Pattern) -> None:
+        ahead = server._add_pattern(entry, self._info[id(entry)].static)
+        self._complete[id(server)] = self._complete.get(id(server), True) and ahead
 
 
 class DispatchHandler:
@@ -150,8 +202,14 @@ class DispatchHandler:
             anyio.from_thread.run(_await, result)
 
     async def __vestespy_async__(self, ev: Event, req: Request, res: Response) -> None:
-        entry, params = self.dispatcher.resolve(req)
-        await req.server.call(entry.handler, ev, req, res, **params)
+        dispatcher = self.dispatcher
+        entry, params = dispatcher.resolve(req)
+        if entry is NOT_FOUND:
+            handle404(ev, req, res)  # never blocks: no thread needed
+        elif dispatcher.is_async(entry):
+            await entry.handler(ev, req, res, **params)
+        else:
+            await req.server.app.concurrency.run(entry.handler, ev, req, res, **params)
 
     def __eq__(self, other: object) -> bool:
         # Two as_handler() results of one dispatcher are the same handler (for ``off``).

@@ -78,10 +78,11 @@ class Event:
 class EventManager:
     """Named events with ordered handlers; the base of ``Server`` and ``Request``."""
 
+    exception_handler: Callable[[], Any] = staticmethod(default_exception_handler)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # name -> [(handler, async entry point or None)], decided once, at registration.
         self._events: dict[str, list[Listener]] = {}
-        self.exception_handler: Callable[[], Any] = default_exception_handler
 
     def set_exception_handler(self, handler: Callable[[], Any]) -> None:
         self.exception_handler = handler
@@ -148,6 +149,15 @@ class EventManager:
         if not listeners:
             return None
         event = Event(self, name)
+        if len(listeners) == 1 and listeners[0][1] is not None:  # one async handler
+            try:
+                await listeners[0][1](event, *args)
+            except _ANSWERS:
+                raise
+            except Exception:
+                self.exception_handler()
+                raise
+            return event
         pending = tuple(listeners)
         try:
             index = 0

@@ -73,7 +73,8 @@ class Exchange:
         args = (request, response)
         try:
             await server.trigger_async("request", args, concurrency)
-            await wire.flush(response)
+            if response._pending is not None:
+                await wire.flush(response)
             while True:
                 message = await receive()
                 if message["type"] != "http.request":
@@ -83,12 +84,15 @@ class Exchange:
                 chunk = message.get("body", b"")
                 if chunk and "data" in request._events:
                     await request.trigger_async("data", (request, response, chunk), concurrency)
-                    await wire.flush(response)
+                    if response._pending is not None:
+                        await wire.flush(response)
                 if not message.get("more_body", False):
                     break
             wire.body_done = True
-            await request.trigger_async("end", args, concurrency)
-            await wire.flush(response)
+            if "end" in request._events:
+                await request.trigger_async("end", args, concurrency)
+                if response._pending is not None:
+                    await wire.flush(response)
         except (HTTPError, CoreHTTPError) as exc:
             await wire.answer_error(request, response, exc)
             return

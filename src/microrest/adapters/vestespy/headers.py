@@ -49,12 +49,20 @@ class Headers:
         return headers
 
     def __setitem__(self, key: object, value: Any) -> None:
+        if type(key) is str and type(value) is str:  # the common case, without the checks
+            name = key.strip()
+            self._data[name.lower()] = (value.strip(), name)
+            return
         name = _name(key)
         if isinstance(value, bytes):
             value = value.decode("utf-8")
         if isinstance(value, str):
             value = value.strip()
         self._data[name.lower()] = (value, name)
+
+    def set_raw(self, key: str, value: Any, name: str) -> None:
+        """Store ``value`` under the lower-case ``key`` as is (for values the adapter made)."""
+        self._data[key] = (value, name)
 
     def __getitem__(self, key: object) -> Any:
         if not isinstance(key, str):
@@ -74,7 +82,7 @@ class Headers:
         return isinstance(key, str) and key.lower() in self._data
 
     def __delitem__(self, key: object) -> None:
-        if isinstance(key, str):
+        if isinstance(key, str) and self._data:
             self._data.pop(key.lower(), None)
 
     def __iter__(self) -> Iterator[str]:
@@ -82,6 +90,9 @@ class Headers:
 
     def __len__(self) -> int:
         return len(self._data)
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Headers):

@@ -30,7 +30,7 @@ class Request(EventManager):
     """
 
     def __init__(self, scope: Scope, server: Server) -> None:
-        super().__init__()
+        EventManager.__init__(self)
         self.scope = scope
         self.server = server
         # The original held the socket here; under ASGI the server owns the transport.
@@ -94,9 +94,14 @@ def _url(scope: Scope) -> str:
     if raw is None:
         path: str = scope["path"]
     else:
-        # Some servers (httpx's ASGI transport) include the query string in raw_path.
-        path = raw.split(b"?", 1)[0].decode("utf-8", "surrogateescape")
-    for prefix in (scope.get("root_path", ""), getattr(scope.get("route"), "prefix", "")):
-        if prefix and path.startswith(prefix):
-            path = path[len(prefix) :] or "/"
+        if b"?" in raw:  # some servers (httpx's ASGI transport) include the query string
+            raw = raw.split(b"?", 1)[0]
+        path = raw.decode("utf-8", "surrogateescape")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    route = scope.get("route")
+    prefix: str = route.prefix if route is not None and route.regex is not None else ""
+    if prefix and path.startswith(prefix):
+        path = path[len(prefix) :]  # "" for the bare prefix: no pattern sees "/"
     return path

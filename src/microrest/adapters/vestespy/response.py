@@ -28,17 +28,19 @@ ALREADY_USED = "Already used that response instance!"
 class Response:
     """Status, headers and the one send a request gets."""
 
+    # Defaults live on the class: a response only stores what a handler changes.
+    alive = True
+    status = 200
+    protocol = "HTTP/1.1"
+    charset = "utf-8"
+    connection: Any = None
+    _buffer: bytes | None = None
+    _pending: CoreResponse | None = None
+
     def __init__(self, request: Request, server: Server) -> None:
-        self.alive = True
-        self.status = 200
         self.headers = Headers()
-        self.protocol = "HTTP/1.1"
-        self.charset = "utf-8"
         self.request = request
         self.server = server
-        self.connection: Any = None
-        self._buffer: bytes | None = None
-        self._pending: CoreResponse | None = None
 
     # -- the original API ------------------------------------------------------------------
 
@@ -124,13 +126,18 @@ class Response:
         raise TypeError(message)
 
     def _send(self, body: bytes) -> None:
-        self.headers["Content-Length"] = len(body)
-        self._pending = CoreResponse(body, self.status, self.headers.pairs())
+        headers = self.headers
+        del headers["Content-Length"]  # the core sets the real one
+        self._pending = CoreResponse(body, self.status, headers.pairs() if headers else None)
+        headers.set_raw("content-length", len(body), "Content-Length")  # visible, as before
         self._buffer = None
         self.alive = False
 
     def _stream(self, content: Iterable[bytes] | AsyncIterable[bytes]) -> None:
-        self._pending = StreamingResponse(content, self.status, self.headers.pairs())
+        headers = self.headers
+        self._pending = StreamingResponse(
+            content, self.status, headers.pairs() if headers else None
+        )
         self._buffer = None
         self.alive = False
 

@@ -117,7 +117,7 @@ class Server(EventManager):
             auto_head=False,
             auto_options=False,
         )
-        self._patterns: set[str] = set()
+        self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._sealed = False
         self._runner: Runner | None = None
 
@@ -156,22 +156,28 @@ class Server(EventManager):
         self._sealed = True
         self.app.add_route(CATCH_ALL, Exchange(self), ["*"], raw=True, source=type(self))
 
-    def _add_pattern(self, entry: Pattern) -> None:
-        """A Dispatcher entry as a core route (once per regex: the first registration wins)."""
+    def _add_pattern(self, entry: Pattern, static: str | None = None) -> bool:
+        """A Dispatcher entry as a core route (once per pattern: the first registration wins).
+
+        ``static`` is the literal path of a pattern that can match nothing else: a static core
+        route (a dict lookup). Returns whether the route is tried before the catch-all.
+        """
         assert entry.regex is not None
         # The core matches the whole path, so the dispatcher's trailing "$" is dropped there.
-        key = entry.regex.pattern.removesuffix("$")
+        key = static if static is not None else entry.regex.pattern.removesuffix("$")
         if key in self._patterns:
-            return
-        self._patterns.add(key)
+            return self._patterns[key]
+        ahead = static is not None or not self._sealed
+        self._patterns[key] = ahead
         self.app.add_route(
-            re.compile(key),
+            key if static is not None else re.compile(key),
             Exchange(self, entry),
             ["*"],
             name=entry.name,
             raw=True,
             source=entry.handler,
         )
+        return ahead
 
     # -- serving ---------------------------------------------------------------------------
 
