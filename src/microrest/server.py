@@ -120,6 +120,12 @@ class Server:
         return self._address or (self.host, self.port)
 
     def _bind(self) -> socket.socket:
+        fd = self.options.pop("fd", None)
+        if fd is not None:  # uvicorn's ``fd`` option: serve a socket bound by the caller
+            sock = socket.socket(fileno=os.dup(fd))  # the caller keeps (and closes) theirs
+            self._socket = sock
+            self._address = (self.host, sock.getsockname()[1])
+            return sock
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
