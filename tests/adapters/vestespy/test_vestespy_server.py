@@ -106,6 +106,31 @@ def test_serve_forever_serves_the_address_and_shutdown_stops_it_from_another_thr
         probe.bind(("127.0.0.1", port))  # released
 
 
+def test_serve_forever_on_a_socket_the_caller_bound() -> None:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = vestespy.Server(sock)
+    server.on("request", lambda ev, req, res: res.send_all("from the socket"))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"log_level": "warning"})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert thread.is_alive() and time.monotonic() < deadline, "server never came up"
+                time.sleep(0.02)  # polling a socket: no event to await across threads
+        assert response.text == "from the socket"
+    finally:
+        server.shutdown()
+        thread.join(15)
+        sock.close()
+    assert not thread.is_alive()
+
+
 def test_shutdown_without_serving_is_harmless() -> None:
     vestespy.Server(("localhost", 8080)).shutdown()
 
