@@ -7,6 +7,7 @@ core app's ``concurrency`` policy (a worker thread by default); ``async def`` on
 
 from __future__ import annotations
 
+import functools
 import inspect
 import io
 import logging
@@ -16,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
-from ...errors import ClientDisconnect
+from ...errors import ClientDisconnect, NotFound
 from ...errors import HTTPError as CoreHTTPError
-from ...responses import Response, StreamingResponse
+from ...responses import PlainTextResponse, Response, StreamingResponse
 from .constants import stream_chunk_size
 from .errors import HTTPError
 from .handler import (
@@ -42,10 +43,19 @@ __all__ = ["Dispatcher"]
 logger = logging.getLogger("microrest.error")
 
 LAST_RESORT_BODY = b"500 - Internal Server Error\n"
+NOT_FOUND_BODY = b"404 - Not Found\n"
 _NO_BODY = frozenset({204, 304})
 _BODY_METHODS = frozenset({"post", "put", "patch"})
 # respond() implementations known to be cheap and non-blocking: run inline, no thread hop.
 _INLINE_RESPONDS: set[Callable[..., Any]] = {HTTPErrorHandler.respond, DummyHandler.respond}
+_SIMPLE_ENCODERS: set[Callable[..., Any]] = set()
+_ENCODABLE = frozenset({dict, list, str, bytes})
+
+
+def simple_encoder(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an ``encode`` that turns dict/list/str/bytes into str/bytes (the fast path)."""
+    _SIMPLE_ENCODERS.add(func)
+    return func
 
 
 def inline_respond(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,6 +112,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.error_routes: list[tuple[re.Pattern[str], type[HTTPErrorHandler]]] = []
         self.plans: dict[type[HTTPHandler], Plan] = {}
+        self._error_classes: dict[int, type[HTTPErrorHandler]] = {}
 
     def plan(self, cls: type[HTTPHandler]) -> Plan:
         plan = self.plans.get(cls)
@@ -115,31 +126,33 @@ class Dispatcher:
         self, handler_class: type[HTTPHandler]
     ) -> Callable[[Request], Awaitable[Response]]:
         """The core endpoint of one regex route: groups from the core's match."""
-        handle = self.handle
-        plan = self.plan(handler_class)
-
-        async def endpoint(request: Request) -> Response:
-            scope = request.scope
-            found = scope.get("path_groups")
-            if not found:
-                groups: tuple[Any, ...] = NO_GROUPS
-            else:
-                named = scope["path_params"]
-                groups = Groups(found, named) if named else found  # a plain tuple is faster
-            return await handle(request, plan, groups)
-
-        endpoint.__name__ = endpoint.__qualname__ = handler_class.__qualname__
-        endpoint.__module__ = handler_class.__module__
-        return endpoint
+        return functools.partial(self.handle, plan=self.plan(handler_class))
 
     async def on_core_error(self, request: Request, exc: Exception) -> Response:
         """Routing misses, limits and body errors found by the core, through error routes."""
+        if (
+            type(exc) is NotFound
+            and not exc.headers
+            and self.error_class(404) is HTTPErrorHandler
+            and request.scope["method"] != "HEAD"
+        ):
+            return PlainTextResponse(NOT_FOUND_BODY, 404)  # the common miss, without the objects
         wrapped = HTTPRequest(self.server, request)
         return await self.error(wrapped, HTTPResponse(wrapped), NO_GROUPS, exc)
 
     # the pipeline --------------------------------------------------------------------------
 
-    async def handle(self, request: Request, plan: Plan, groups: tuple[Any, ...]) -> Response:
+    async def handle(
+        self, request: Request, plan: Plan, groups: tuple[Any, ...] | None = None
+    ) -> Response:
+        if groups is None:
+            scope = request.scope
+            found = scope.get("path_groups")
+            if not found:
+                groups = NO_GROUPS
+            else:
+                named = scope["path_params"]
+                groups = Groups(found, named) if named else found  # a plain tuple is faster
         wrapped = HTTPRequest(self.server, request)
         response = HTTPResponse(wrapped)
         try:
@@ -152,7 +165,14 @@ class Dispatcher:
             if wants_body:
                 handler.check_continue()  # before the first receive(): no 100 sent if it raises
                 wrapped.body = handler.decode(await request.body())
-            result = await self.call(handler, plan)
+            entry = plan.funcs.get(handler.method) if plan.default_respond else None
+            if entry is not None and entry[1] and entry[0] is not None:
+                result = await entry[0](handler)  # async do_<method>: the direct way
+            else:
+                result = await self.call(handler, plan)
+            rendered = self.render_simple(handler, result, plan.plain_encode)
+            if rendered is not None:
+                return rendered
             return await self.render(handler, result, plan.plain_encode)
         except ClientDisconnect:
             raise
@@ -182,6 +202,20 @@ class Dispatcher:
             result = await result
         return result
 
+    def error_class(self, code: int) -> type[HTTPErrorHandler]:
+        """The first error route whose pattern fully matches the status, else the default."""
+        found = self._error_classes.get(code)
+        if found is None:
+            found = HTTPErrorHandler
+            text = str(code)
+            for pattern, candidate in self.error_routes:
+                if pattern.fullmatch(text):
+                    found = candidate
+                    break
+            if len(self._error_classes) < 1000:
+                self._error_classes[code] = found
+        return found
+
     async def error(
         self, request: HTTPRequest, response: HTTPResponse, groups: tuple[Any, ...], exc: Exception
     ) -> Response:
@@ -203,12 +237,7 @@ class Dispatcher:
             HTTPHeaders(error.headers) if error.headers is not None else HTTPHeaders()
         )
         try:
-            handler_class: type[HTTPErrorHandler] = HTTPErrorHandler
-            code = str(error.code)
-            for pattern, candidate in self.error_routes:
-                if pattern.fullmatch(code):
-                    handler_class = candidate
-                    break
+            handler_class = self.error_class(error.code)
             handler = handler_class(request, response, groups, error)
             plan = self.plan(handler_class)
             result = await self.call(handler, plan)
@@ -221,49 +250,68 @@ class Dispatcher:
 
     # results -> responses --------------------------------------------------------------------
 
+    def render_simple(
+        self, handler: HTTPHandler, result: Any, plain_encode: bool
+    ) -> Response | None:
+        """The common case without the general path's checks, or None: a plain status and a
+        str/bytes body (after ``encode``) on a keep-alive, non-HEAD request, default formatting.
+        ``encode`` runs here only when it is known to return str/bytes, and then the answer
+        is never None, so it never runs twice."""
+        if type(result) is not tuple or not 2 <= len(result) <= 3:
+            return None
+        status = result[0]
+        if type(status) is not int or not 200 <= status < 600 or status in _NO_BODY:
+            return None
+        response = handler.response
+        request = handler.request
+        if (
+            not response.write_body
+            or not request.keepalive
+            or request.method == "HEAD"
+            or self.server.compat
+        ):
+            return None
+        body = result[-1]  # no reason phrase under ASGI
+        kind = type(body)
+        if not plain_encode:
+            # Only encoders known to turn these into str/bytes; others take the general path.
+            if type(handler).encode not in _SIMPLE_ENCODERS or kind not in _ENCODABLE:
+                return None
+            body = handler.encode(body)
+            kind = type(body)
+        elif kind is not str and kind is not bytes:
+            return None
+        if kind is str:
+            data = body.encode("utf-8")
+            media_type = "text/plain; charset=utf-8" if data else None
+        else:
+            data = body
+            media_type = "application/octet-stream" if data else None
+        headers = response._headers
+        if not headers:
+            if kind is str and data:
+                return PlainTextResponse(data, status)
+            return Response(data, status, media_type=media_type)
+        only = headers.only()
+        if (
+            only is not None
+            and only[0].lower() == "content-type"
+            and not only[1].startswith("text/")
+        ):
+            # Only a Content-Type: pass it as the media type (the core's fast path)
+            return Response(data, status, media_type=only[1])
+        pairs = headers.items()
+        if "content-length" in headers:
+            pairs = [p for p in pairs if p[0].lower() != "content-length"]
+        return Response(data, status, pairs, media_type=media_type)
+
     async def render(
         self, handler: HTTPHandler, result: Any, plain_encode: bool = False
     ) -> Response:
         """``(status, body)`` / ``(status, reason, body)`` -> a core response."""
-        if type(result) is tuple and 2 <= len(result) <= 3:
-            status, body = result[0], result[-1]  # no reason phrase under ASGI
-            if type(status) is int and 200 <= status < 600 and status not in _NO_BODY:
-                if not plain_encode:
-                    body = handler.encode(body)
-                kind = type(body)
-                response = handler.response
-                request = handler.request
-                if (
-                    # The common case without the general path's checks: a str/bytes body
-                    # on a keep-alive, non-HEAD request, default formatting.
-                    (kind is str or kind is bytes)
-                    and response.write_body
-                    and request.keepalive
-                    and request.method != "HEAD"
-                    and not self.server.compat
-                ):
-                    if kind is str:
-                        data = body.encode("utf-8")
-                        media_type = "text/plain; charset=utf-8" if data else None
-                    else:
-                        data = body
-                        media_type = "application/octet-stream" if data else None
-                    headers = response.headers
-                    if not headers:
-                        return Response(data, status, media_type=media_type)
-                    only = headers.only()
-                    if (
-                        only is not None
-                        and only[0].lower() == "content-type"
-                        and not only[1].startswith("text/")
-                    ):
-                        # Only a Content-Type: pass it as the media type (the core's fast path)
-                        return Response(data, status, media_type=only[1])
-                    pairs = headers.items()
-                    if "content-length" in headers:
-                        pairs = [p for p in pairs if p[0].lower() != "content-length"]
-                    return Response(data, status, pairs, media_type=media_type)
-                return await self._render(handler, (status, body), encoded=True)
+        simple = self.render_simple(handler, result, plain_encode)
+        if simple is not None:
+            return simple
         return await self._render(handler, result)
 
     async def _render(self, handler: HTTPHandler, result: Any, encoded: bool = False) -> Response:
@@ -277,10 +325,7 @@ class Dispatcher:
         if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
             raise ValueError(f"{status!r} is not a final HTTP status")
         response = handler.response
-        if status in _NO_BODY:
-            body = b""
-        elif not encoded:
-            body = handler.encode(body)
+        body = b"" if status in _NO_BODY else handler.encode(body)
         if isinstance(body, Response):
             return self._with_handler_headers(handler, body)
         head = handler.request.method == "HEAD"

@@ -132,13 +132,24 @@ class HTTPRequest:
 class HTTPResponse:
     """``self.response``: the headers the handler sets and whether a body is written."""
 
-    __slots__ = ("request", "server", "headers", "write_body", "__dict__")
+    __slots__ = ("request", "server", "_headers", "write_body", "__dict__")
 
     def __init__(self, request: HTTPRequest) -> None:
         self.request = request
         self.server = request.server
-        self.headers = HTTPHeaders()
+        self._headers: HTTPHeaders | None = None  # made on first use: most handlers set none
         self.write_body = True
+
+    @property
+    def headers(self) -> HTTPHeaders:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = HTTPHeaders()
+        return headers
+
+    @headers.setter
+    def headers(self, value: HTTPHeaders) -> None:
+        self._headers = value
 
 
 def handler_methods(obj: object) -> list[str]:

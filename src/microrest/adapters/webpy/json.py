@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _DecodeError = (ValueError, UnicodeDecodeError)
 
 
-from .dispatch import inline_respond
+from .dispatch import inline_respond, simple_encoder
 from .errors import HTTPError
 from .handler import HTTPErrorHandler, HTTPHandler
 
@@ -48,6 +48,7 @@ class JSONMixIn:
     response: Any
     request: Any
 
+    @simple_encoder
     def encode(self, body: Any) -> Any:
         if type(body) not in _CONTAINERS and isinstance(body, bytes | bytearray | io.IOBase):
             return body
