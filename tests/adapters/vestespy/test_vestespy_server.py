@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -142,3 +143,37 @@ def test_serve_forever_is_a_no_op_when_serving_is_disabled(
     server = vestespy.Server(("127.0.0.1", free_port()))
     server.serve_forever()  # returns at once
     assert server._runner is None
+
+
+def test_migrating_route_by_route_in_one_table(connect: Callable[..., Client]) -> None:
+    """A core app over a VestesPy server at the root, and a core app inside a VestesPy one."""
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = vestespy.tools.Dispatcher()
+    dispatcher.register("/old/:id", lambda ev, req, res, id: res.send_all("old " + id))  # noqa: A006
+    server.on("request", dispatcher.as_handler())
+    app = App()
+
+    @app.get("/new/{id:int}")
+    async def new(request: Any) -> dict[str, int]:
+        return {"id": request.path_params["id"]}
+
+    app.mount("", server)
+    client = connect(app)
+    assert client.get("/new/3").json() == {"id": 3}
+    assert client.get("/old/3").text == "old 3"
+    assert client.get("/neither").status_code == 404  # the dispatcher's 404
+    styles = {row.path: row.style for row in app.routes()}
+    assert styles["/new/{id:int}"] == "core" and styles["/old/(?P<id>[0-9A-Za-z]*?)"] == "vestespy"
+
+    inner = App()
+
+    @inner.get("/ping")
+    async def ping(request: Any) -> str:
+        return "pong"
+
+    other = vestespy.Server(("localhost", 8080))
+    other.on("request", lambda ev, req, res: res.send_all("events"))
+    other.app.mount("/api", inner)
+    client = connect(other)
+    assert client.get("/api/ping").text == "pong"
+    assert client.get("/anything").text == "events"
