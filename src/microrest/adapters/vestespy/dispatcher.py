@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .response import Response
     from .server import Server
 
-__all__ = ["HTML404", "DispatchHandler", "Dispatcher", "Pattern", "handle404"]
+__all__ = ["DispatchHandler", "Dispatcher", "HTML404", "Pattern", "handle404"]
 
 HTML404 = b"<!DOCTYPE html><html><head></head><body>404 Page Not Found</body></html>"
 # ``:name`` is a parameter, except the colon of a group modifier such as ``(?:`` or ``(?i:``.

@@ -8,12 +8,12 @@ from .headers import Headers
 
 __all__ = [
     "CRLF",
-    "HTTP_HEADER_END",
-    "HTTP_HEADER_SEPARATOR",
     "DispatchHandler",
     "Dispatcher",
     "Event",
     "EventManager",
+    "HTTP_HEADER_END",
+    "HTTP_HEADER_SEPARATOR",
     "Headers",
     "Pattern",
     "default_exception_handler",
