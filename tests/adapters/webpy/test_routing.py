@@ -145,3 +145,13 @@ def test_compat_head_and_404(serve: Serve) -> None:
     assert response.headers["Content-Length"] == "7"
     assert client.get("/y").text == "404 - Not Found\n"
     assert "Content-Type" not in client.get("/x").headers
+
+
+def test_compat_server_mounted_under_a_prefix() -> None:
+    app = App()
+    app.mount("/legacy", web.HTTPServer(("localhost", 0), {"/items/(.*)": Echo}, compat=True))
+    with Client(app) as client:
+        assert client.get("/legacy/items/a%20b?q=1").text == "('a%20b?q=1',)"
+        assert client.get("/legacy/nothing").text == "404 - Not Found\n"
+        response = client.post("/legacy/items/x")
+        assert (response.status_code, response.headers["Allow"]) == (405, "GET,HEAD,OPTIONS")
