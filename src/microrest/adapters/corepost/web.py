@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from ...errors import ConfigurationError
 from .base import CorePostApp, register_service
 from .enums import Http, HttpHeader, MediaType
-from .routing import accepts_tuple, methods_tuple, route
+from .routing import accepts_tuple, methods_tuple, route, translate
 from .validate import validate
 
 __all__ = ["CorePost", "Http", "HttpHeader", "MediaType", "RESTResource", "route", "validate"]
@@ -51,6 +51,7 @@ class CorePost(CorePostApp):
         """Register the decorated ``handler(request, **kwargs)``; the function is unchanged."""
         method_names = methods_tuple(methods)
         media_types = accepts_tuple(accepts)
+        translate(url)  # a bad pattern fails here, not when the function is decorated
 
         def register(func: F) -> F:
             self.add_handler(url, method_names, media_types, func)
