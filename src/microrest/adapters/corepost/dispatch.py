@@ -17,7 +17,7 @@ from ...routing.route import source_of
 from .body import read_body
 from .enums import MediaType
 from .handler import HandlerSpec
-from .outcome import apply_filters, render_result, to_core
+from .outcome import apply_filters, fast_response, render_result, to_core
 from .request import CorePostRequest
 from .stream import streaming_factory
 
@@ -123,9 +123,15 @@ class Dispatcher:
                 result = await owner.app.concurrency.run(spec.func, facade, **kwargs)
                 if inspect.isawaitable(result):
                     result = await result
+            response_filters = owner.response_filters
+            if not response_filters and not facade.response_headers:
+                fast = fast_response(facade, result, spec.is_async)
+                if fast is not None:
+                    await fast(scope, receive, send)
+                    return
             answer = render_result(facade, result, spec.is_async)
-            if owner.response_filters:
-                apply_filters(owner.response_filters, facade, answer)
+            if response_filters:
+                apply_filters(response_filters, facade, answer)
             await to_core(facade, answer)(scope, receive, send)
         finally:
             if document is not None:

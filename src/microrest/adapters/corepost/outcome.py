@@ -6,14 +6,15 @@ every answer (success, REST exception, 404, 500) passes through the response fil
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ...responses import Response as CoreResponse
-from .convert import negotiate, to_plain
+from .convert import JSON, negotiate, to_plain
 from .request import CorePostRequest
 from .response import Response
 
-__all__ = ["TEXT", "render_result", "to_core"]
+__all__ = ["TEXT", "apply_filters", "fast_response", "render_result", "to_core"]
 
 TEXT = "text/plain; charset=utf-8"
 _NO_BODY = frozenset({204, 304})
@@ -39,6 +40,35 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
         return Response(facade.code if facade.code_set else 204)
     body, media_type = negotiate(_accept(facade), to_plain(result))
     return Response(code, body, {"Content-Type": media_type})
+
+
+_PRIMITIVES = (str, int, float, bool, type(None))
+
+
+def _shallow_plain(data: dict[Any, Any] | list[Any]) -> bool:
+    values = data.values() if type(data) is dict else data
+    return all(type(value) in _PRIMITIVES for value in values)
+
+
+def fast_response(facade: CorePostRequest, result: Any, is_async: bool) -> CoreResponse | None:
+    """The common results straight to a core response, or None for the general path.
+
+    Only used when no response filter and no ``setHeader`` can change the answer; produces
+    exactly what ``render_result`` + ``to_core`` would.
+    """
+    if facade.startedWriting or facade.finished:
+        return None
+    kind = type(result)
+    code = facade.code if facade.code_set else (201 if facade.method == "POST" else 200)
+    if kind is str:
+        return CoreResponse(result.encode("utf-8"), code, media_type=TEXT)
+    if kind is dict or kind is list:
+        if not _shallow_plain(result):
+            return None
+        accept = _accept(facade)
+        if accept is None or accept == "*/*" or accept == JSON:
+            return CoreResponse(json.dumps(result).encode("utf-8"), code, media_type=JSON)
+    return None
 
 
 def apply_filters(filters: tuple[Any, ...], facade: CorePostRequest, response: Response) -> None:
