@@ -80,6 +80,8 @@ class Plan:
         "default_head",
         "plain_encode",
         "funcs",
+        "direct",
+        "sync",
     )
 
     def __init__(self, cls: type[HTTPHandler]) -> None:
@@ -92,6 +94,10 @@ class Plan:
         self.default_head = cls.do_head is HTTPHandler.do_head
         self.plain_encode = cls.encode is HTTPHandler.encode
         self.funcs: dict[str, tuple[Callable[..., Any] | None, bool]] = {}
+        # method -> async do_<method>, awaited straight from handle() (filled by func())
+        self.direct: dict[str, Callable[..., Any]] = {}
+        # method -> sync do_<method> (run per the concurrency policy from handle())
+        self.sync: dict[str, Callable[..., Any]] = {}
 
     def func(self, method: str) -> tuple[Callable[..., Any] | None, bool]:
         """The unbound ``do_<method>`` and whether it is ``async``."""
@@ -101,6 +107,8 @@ class Plan:
             entry = (func, func is not None and _is_async(func))
             if func is not None or len(self.funcs) < 64:  # clients choose methods: stay bounded
                 self.funcs[method] = entry
+            if func is not None and self.default_respond and method != "head":
+                (self.direct if entry[1] else self.sync)[method] = func
         return entry
 
 
@@ -109,7 +117,9 @@ class Dispatcher:
 
     def __init__(self, server: HTTPServer, concurrency: Concurrency) -> None:
         self.server = server
+        self.compat = server.compat
         self.concurrency = concurrency
+        self.inline = concurrency.mode == "inline"
         self.error_routes: list[tuple[re.Pattern[str], type[HTTPErrorHandler]]] = []
         self.plans: dict[type[HTTPHandler], Plan] = {}
         self._error_classes: dict[int, type[HTTPErrorHandler]] = {}
@@ -165,11 +175,20 @@ class Dispatcher:
             if wants_body:
                 handler.check_continue()  # before the first receive(): no 100 sent if it raises
                 wrapped.body = handler.decode(await request.body())
-            entry = plan.funcs.get(handler.method) if plan.default_respond else None
-            if entry is not None and entry[1] and entry[0] is not None:
-                result = await entry[0](handler)  # async do_<method>: the direct way
+            method = handler.method
+            direct = plan.direct.get(method)
+            if direct is not None:
+                result = await direct(handler)  # an async do_<method>, nothing in between
             else:
-                result = await self.call(handler, plan)
+                sync = plan.sync.get(method)
+                if sync is None:
+                    result = await self.call(handler, plan)
+                elif self.inline:
+                    result = sync(handler)
+                else:
+                    result = await self.concurrency.run(sync, handler)
+                if type(result) is not tuple and inspect.isawaitable(result):
+                    result = await result
             rendered = self.render_simple(handler, result, plan.plain_encode)
             if rendered is not None:
                 return rendered
@@ -236,6 +255,7 @@ class Dispatcher:
         response.headers = (
             HTTPHeaders(error.headers) if error.headers is not None else HTTPHeaders()
         )
+        response.media_type = None
         try:
             handler_class = self.error_class(error.code)
             handler = handler_class(request, response, groups, error)
@@ -268,7 +288,7 @@ class Dispatcher:
             not response.write_body
             or not request.keepalive
             or request.method == "HEAD"
-            or self.server.compat
+            or self.compat
         ):
             return None
         body = result[-1]  # no reason phrase under ASGI
@@ -281,15 +301,16 @@ class Dispatcher:
             kind = type(body)
         elif kind is not str and kind is not bytes:
             return None
+        chosen = response.media_type
         if kind is str:
             data = body.encode("utf-8")
-            media_type = "text/plain; charset=utf-8" if data else None
+            media_type = chosen or ("text/plain; charset=utf-8" if data else None)
         else:
             data = body
-            media_type = "application/octet-stream" if data else None
+            media_type = chosen or ("application/octet-stream" if data else None)
         headers = response._headers
         if not headers:
-            if kind is str and data:
+            if kind is str and data and chosen is None:
                 return PlainTextResponse(data, status)
             return Response(data, status, media_type=media_type)
         only = headers.only()
@@ -347,6 +368,8 @@ class Dispatcher:
                 pairs.append(("Content-Length", str(len(data))))
                 data = b""
             self._connection(handler, pairs)
+            if response.media_type is not None:
+                media_type = response.media_type
             if status in _NO_BODY:
                 media_type = None
             return Response(data, status, pairs, media_type=media_type)
@@ -373,7 +396,8 @@ class Dispatcher:
             return Response(
                 None, status, pairs if length is not None else [*pairs, ("Content-Length", "0")]
             )
-        return StreamingResponse(_read_stream(stream, length), status, pairs)
+        media_type = handler.response.media_type
+        return StreamingResponse(_read_stream(stream, length), status, pairs, media_type)
 
     def _with_handler_headers(self, handler: HTTPHandler, response: Response) -> Response:
         extra = handler.response.headers.items()

@@ -70,27 +70,17 @@ class HTTPRequest:
     ``get_body()`` is true and ``b''`` otherwise (never a stale or missing attribute).
     """
 
-    __slots__ = (
-        "server",
-        "microrest",
-        "method",
-        "body",
-        "keepalive",
-        "handler",
-        "_headers",
-        "_query",
-        "__dict__",
-    )
+    # Class-level defaults: a request sets two attributes when it is made, the rest on use.
+    body: Any = b""
+    keepalive = True
+    handler: HTTPHandler | None = None
+    _headers: HTTPHeaders | None = None
+    _query: dict[str, str] | None = None
 
     def __init__(self, server: HTTPServer, request: Request) -> None:
         self.server = server
         self.microrest = request
         self.method: str = request.scope["method"]
-        self.body: Any = b""
-        self.keepalive = True
-        self.handler: HTTPHandler | None = None
-        self._headers: HTTPHeaders | None = None
-        self._query: dict[str, str] | None = None
 
     @property
     def resource(self) -> str:
@@ -132,13 +122,17 @@ class HTTPRequest:
 class HTTPResponse:
     """``self.response``: the headers the handler sets and whether a body is written."""
 
-    __slots__ = ("request", "server", "_headers", "write_body", "__dict__")
+    write_body = True
+    _headers: HTTPHeaders | None = None  # made on first use: most handlers set none
+    # The Content-Type used when the handler set none (``encode`` hooks set it).
+    media_type: str | None = None
 
     def __init__(self, request: HTTPRequest) -> None:
         self.request = request
-        self.server = request.server
-        self._headers: HTTPHeaders | None = None  # made on first use: most handlers set none
-        self.write_body = True
+
+    @property
+    def server(self) -> HTTPServer:
+        return self.request.server
 
     @property
     def headers(self) -> HTTPHeaders:

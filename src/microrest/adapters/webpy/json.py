@@ -52,7 +52,7 @@ class JSONMixIn:
     def encode(self, body: Any) -> Any:
         if type(body) not in _CONTAINERS and isinstance(body, bytes | bytearray | io.IOBase):
             return body
-        self.response.headers.set("Content-Type", "application/json")
+        self.response.media_type = "application/json"
         return _dumps(body)
 
     def decode(self, body: bytes) -> Any:
