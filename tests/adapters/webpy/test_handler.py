@@ -182,3 +182,20 @@ def test_custom_methods_and_overridden_respond(serve: Serve) -> None:
     assert (response.status_code, response.text) == (207, "multi")
     assert response.headers["X-Respond"] == "yes"
     assert client.get("/").status_code == 405
+
+
+def test_sync_handlers_run_in_a_worker_thread_or_inline(serve: Serve) -> None:
+    import threading
+
+    class Where(web.HTTPHandler):
+        def do_get(self) -> Any:
+            return 200, threading.current_thread().name
+
+        async def do_post(self) -> Any:
+            return 200, threading.current_thread().name
+
+    threaded = serve({"/": Where})
+    inline = serve({"/": Where}, sync_handlers="inline")
+    loop_thread = threaded.post("/").text
+    assert threaded.get("/").text != loop_thread
+    assert inline.get("/").text == inline.post("/").text
