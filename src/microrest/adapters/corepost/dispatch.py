@@ -19,7 +19,6 @@ from .enums import MediaType
 from .handler import HandlerSpec
 from .outcome import apply_filters, fast_response, render_result, to_core
 from .request import CorePostRequest
-from .stream import streaming_factory
 
 if TYPE_CHECKING:
     from ...types import Receive, Scope, Send
@@ -109,7 +108,8 @@ class Dispatcher:
         spec.check(kwargs)
         try:
             if spec.is_async:
-                facade.stream_factory = streaming_factory(facade, send, owner.response_filters)
+                facade.stream_send = send  # write() starts a Streamer on first use
+                facade.stream_filters = owner.response_filters
                 try:
                     result = await spec.func(facade, **kwargs)
                 except BaseException:

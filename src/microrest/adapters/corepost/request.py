@@ -65,7 +65,8 @@ class CorePostRequest:
         self._args: dict[str, list[str]] | None = None
         self._headers: ReceivedHeaders | None = None
         self.streamer: Any = None
-        self.stream_factory: Callable[[], Any] | None = None
+        self.stream_send: Callable[..., Any] | None = None
+        self.stream_filters: tuple[Any, ...] = ()
 
     # what the client sent ----------------------------------------------------------------
 
@@ -140,8 +141,10 @@ class CorePostRequest:
             raise RuntimeError("Request.write called on a request after Request.finish was called.")
         chunk = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self.startedWriting = True
-        if self.streamer is None and self.stream_factory is not None:
-            self.streamer = self.stream_factory()
+        if self.streamer is None and self.stream_send is not None:
+            from .stream import start_streamer
+
+            self.streamer = start_streamer(self, self.stream_send, self.stream_filters)
         if self.streamer is not None:
             self.streamer.push(chunk)
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ...responses import encode_headers
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from ...types import Send
     from .request import CorePostRequest
 
-__all__ = ["Streamer"]
+__all__ = ["Streamer", "start_streamer"]
 
 
 class Streamer:
@@ -79,12 +78,12 @@ class Streamer:
             await self.task
 
 
-def streaming_factory(
+def start_streamer(
     facade: CorePostRequest, send: Send, response_filters: tuple[Any, ...]
-) -> Callable[[], Streamer] | None:
-    """A lazy Streamer maker when an asyncio loop runs this request, else None (buffered)."""
+) -> Streamer | None:
+    """A Streamer when an asyncio loop runs this request, else None (writes are buffered)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return None
-    return lambda: Streamer(facade, send, response_filters)
+    return Streamer(facade, send, response_filters)
