@@ -27,6 +27,7 @@ __all__ = [
     "PayloadTooLarge",
     "RouteConflict",
     "ServiceUnavailable",
+    "StatusError",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
@@ -103,10 +104,11 @@ class HTTPError(MicrorestError):
         return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
 
 
-class BadRequest(HTTPError):
-    """400 Bad Request."""
+class StatusError(HTTPError):
+    """Base of the one-status classes: ``(detail, headers)``, the status fixed by the class.
 
-    status_code = 400
+    Siblings, not subclasses of each other: ``except BadRequest`` must not catch a 404 or 500.
+    """
 
     def __init__(
         self,
@@ -116,19 +118,25 @@ class BadRequest(HTTPError):
         super().__init__(self.status_code, detail, headers)
 
 
-class Unauthorized(BadRequest):
+class BadRequest(StatusError):
+    """400 Bad Request."""
+
+    status_code = 400
+
+
+class Unauthorized(StatusError):
     """401 Unauthorized."""
 
     status_code = 401
 
 
-class Forbidden(BadRequest):
+class Forbidden(StatusError):
     """403 Forbidden."""
 
     status_code = 403
 
 
-class NotFound(BadRequest):
+class NotFound(StatusError):
     """404 Not Found: no route matches the path."""
 
     status_code = 404
@@ -152,61 +160,61 @@ class MethodNotAllowed(HTTPError):
         super().__init__(405, detail, extra)
 
 
-class NotAcceptable(BadRequest):
+class NotAcceptable(StatusError):
     """406 Not Acceptable."""
 
     status_code = 406
 
 
-class Conflict(BadRequest):
+class Conflict(StatusError):
     """409 Conflict."""
 
     status_code = 409
 
 
-class Gone(BadRequest):
+class Gone(StatusError):
     """410 Gone."""
 
     status_code = 410
 
 
-class PayloadTooLarge(BadRequest):
+class PayloadTooLarge(StatusError):
     """413 Content Too Large: the body exceeds the route's ``Limits``."""
 
     status_code = 413
 
 
-class UnsupportedMediaType(BadRequest):
+class UnsupportedMediaType(StatusError):
     """415 Unsupported Media Type."""
 
     status_code = 415
 
 
-class UnprocessableEntity(BadRequest):
+class UnprocessableEntity(StatusError):
     """422 Unprocessable Content."""
 
     status_code = 422
 
 
-class TooManyRequests(BadRequest):
+class TooManyRequests(StatusError):
     """429 Too Many Requests."""
 
     status_code = 429
 
 
-class InternalServerError(BadRequest):
+class InternalServerError(StatusError):
     """500 Internal Server Error."""
 
     status_code = 500
 
 
-class NotImplementedHTTP(BadRequest):
+class NotImplementedHTTP(StatusError):
     """501 Not Implemented (named so it does not shadow the ``NotImplemented`` builtin)."""
 
     status_code = 501
 
 
-class ServiceUnavailable(BadRequest):
+class ServiceUnavailable(StatusError):
     """503 Service Unavailable."""
 
     status_code = 503
