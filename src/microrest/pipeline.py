@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .concurrency import is_async_callable
 from .errors import ClientDisconnect, HTTPError, InvalidHeader
+from .negotiation import best_match
 from .responses import JSONResponse, PlainTextResponse, Response, render
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ def _wants_json(request: Request) -> bool:
     # Scanning the raw headers: building a Headers object would double a 404's cost.
     for name, value in request.scope.get("headers", ()):
         if name == b"accept":
-            return b"json" in value and b"text/plain" not in value and b"text/html" not in value
+            if b"json" not in value:
+                return False
+            # q-values decide: "application/json, text/plain;q=0.5" asks for JSON
+            offers = ("text/plain", "application/json", "application/problem+json")
+            return best_match(value.decode("latin-1"), offers) not in (None, "text/plain")
     return False
 
 
