@@ -21,13 +21,26 @@ def load_app(target: str) -> Any:
         raise ConfigurationError(f"expected 'module:attribute', got {target!r}")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    os.environ.setdefault("MICROREST_NO_SERVE", "1")  # importing must not start a legacy server
+    previous = os.environ.get("MICROREST_NO_SERVE")
+    os.environ["MICROREST_NO_SERVE"] = "1"  # importing must not start a legacy server
     try:
         value: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not f"{module_name}.".startswith(f"{exc.name}."):
+            raise  # a dependency of the module is missing: show the real traceback
+        raise ConfigurationError(
+            f"cannot import module {module_name!r} from {os.getcwd()!r}: {exc}"
+        ) from None
     finally:
-        os.environ.pop("MICROREST_NO_SERVE", None)
+        if previous is None:
+            os.environ.pop("MICROREST_NO_SERVE", None)
+        else:
+            os.environ["MICROREST_NO_SERVE"] = previous
     for part in attribute.split("."):
-        value = getattr(value, part)
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise ConfigurationError(f"{target!r}: no attribute {part!r} in {value!r}") from None
     return value
 
 
