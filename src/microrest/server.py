@@ -63,7 +63,10 @@ def find_import_string(app: Any) -> tuple[str, str | None]:
     if isinstance(app, str):
         return app, None
     found: list[tuple[str, str]] = []
+    main = sys.modules.get("__main__")
     for module_name, module in list(sys.modules.items()):
+        if module is main and module_name != "__main__":
+            continue  # multiprocessing's "__mp_main__" alias: workers cannot import that name
         namespace = getattr(module, "__dict__", None)
         if not namespace:
             continue
