@@ -27,7 +27,7 @@ def check_showcase_table(output: str) -> None:
     lines = output.splitlines()
     assert lines[0].split() == ["METHOD", "PATH", "STYLE", "HANDLER", "SOURCE"]
     rows = [line.split() for line in lines[1:]]
-    assert ["GET", "/", "core", "examples.showcase.index"] == rows[0][:4]
+    assert rows[0][:4] == ["GET", "/", "core", "examples.showcase.index"]
     assert ["PUT", "/items/{key}", "core", "examples.showcase.put_item"] in [r[:4] for r in rows]
     for row in rows:
         assert len(row) == 5
@@ -46,7 +46,9 @@ def test_routes_command(tmp_path: Path) -> None:
 
 
 def test_python_dash_m_microrest(tmp_path: Path) -> None:
-    result = run_cli([sys.executable, "-m", "microrest", "routes", "examples.showcase:app"], tmp_path)
+    result = run_cli(
+        [sys.executable, "-m", "microrest", "routes", "examples.showcase:app"], tmp_path
+    )
     assert result.returncode == 0, result.stderr
     check_showcase_table(result.stdout)
     helped = run_cli([sys.executable, "-m", "microrest", "--help"], tmp_path)
