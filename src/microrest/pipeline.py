@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["ExceptionHandler", "error_response", "handle_exception", "logger"]
 
 logger = logging.getLogger("microrest.error")
+SERVER_ERROR_KEY = "microrest.server_error"
 ExceptionHandler = Callable[..., Any]
 
 
@@ -56,6 +57,8 @@ def _server_error(request: Request, exc: BaseException, debug: bool) -> Response
         request.scope.get("path"),
         exc_info=exc,
     )
+    # The test client reads this to re-raise in the test (raise_server_exceptions=True).
+    request.scope[SERVER_ERROR_KEY] = exc
     if debug:
         text = "".join(traceback.format_exception(exc))
         return PlainTextResponse(text, 500)

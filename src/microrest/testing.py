@@ -16,6 +16,7 @@ import anyio.from_thread
 import httpx
 import pytest
 
+from .pipeline import SERVER_ERROR_KEY
 from .types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["AsyncClient", "Client", "lifespan"]
@@ -53,13 +54,20 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
         raise RuntimeError(failure)
 
 
-def _with_state(app: ASGIApp, state: dict[str, Any]) -> ASGIApp:
-    """Give each request a shallow copy of the lifespan state, as servers do."""
+def _instrument(app: ASGIApp, state: dict[str, Any], raise_server_exceptions: bool) -> ASGIApp:
+    """Give each request a copy of the lifespan state, as servers do; re-raise 500s if asked.
+
+    The error pipeline answers every exception with a 500 (as it must for real clients); a
+    test that asks for ``raise_server_exceptions`` gets the original exception instead.
+    """
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             scope["state"] = dict(state)
         await app(scope, receive, send)
+        error = scope.get(SERVER_ERROR_KEY)
+        if raise_server_exceptions and isinstance(error, Exception):
+            raise error
 
     return wrapped
 
@@ -72,7 +80,7 @@ class _PortalTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         transport = httpx.ASGITransport(
-            app=_with_state(self.client.app, self.client.state),
+            app=_instrument(self.client.app, self.client.state, self.raise_app_exceptions),
             raise_app_exceptions=self.raise_app_exceptions,
         )
 
@@ -81,7 +89,8 @@ class _PortalTransport(httpx.BaseTransport):
                 request.method, request.url, headers=request.headers, content=body
             )
             response = await transport.handle_async_request(forwarded)
-            content = await response.aread()
+            # Raw bytes: the outer httpx.Response decodes Content-Encoding itself.
+            content = b"".join([chunk async for chunk in response.aiter_raw()])
             return response.status_code, response.headers.raw, content
 
         portal = self.client.portal
@@ -118,10 +127,16 @@ class Client(httpx.Client):
 
     def __enter__(self) -> Client:
         super().__enter__()
-        self.portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
-        self.state = self._stack.enter_context(
-            self.portal.wrap_async_context_manager(lifespan(self.app))
-        )
+        try:
+            self.portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+            self.state = self._stack.enter_context(
+                self.portal.wrap_async_context_manager(lifespan(self.app))
+            )
+        except BaseException:
+            # A failed startup must not leave the portal's thread running (the process hangs).
+            self._stack.close()
+            self.portal = None
+            raise
         return self
 
     def __exit__(
@@ -152,7 +167,8 @@ class AsyncClient(httpx.AsyncClient):
         self._stack = contextlib.AsyncExitStack()
         options.setdefault("follow_redirects", False)
         transport = httpx.ASGITransport(
-            app=_with_state(app, self.state), raise_app_exceptions=raise_server_exceptions
+            app=_instrument(app, self.state, raise_server_exceptions),
+            raise_app_exceptions=raise_server_exceptions,
         )
         super().__init__(transport=transport, base_url=base_url, **options)
 

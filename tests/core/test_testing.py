@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -144,6 +145,48 @@ def test_client_against_a_foreign_asgi_app_and_raise_server_exceptions() -> None
         pytest.raises(ValueError, match="foreign failure"),
     ):
         client.get("/raise")
+
+
+def test_raise_server_exceptions_reraises_what_the_pipeline_answered_with_500() -> None:
+    app = App()
+
+    @app.get("/crash")
+    async def crash(request: Request) -> None:
+        raise KeyError("boom")
+
+    with Client(app) as client:
+        assert client.get("/crash").status_code == 500
+    with Client(app, raise_server_exceptions=True) as client, pytest.raises(KeyError, match="boom"):
+        client.get("/crash")
+
+
+def test_compressed_responses_are_decoded_once() -> None:
+    from starlette.middleware.gzip import GZipMiddleware
+
+    app = App()
+    app.add_middleware(GZipMiddleware, minimum_size=10)
+
+    @app.get("/big")
+    async def big(request: Request) -> str:
+        return "x" * 1000
+
+    with Client(app) as client:
+        response = client.get("/big")
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.text == "x" * 1000
+
+
+def test_failed_startup_raises_and_leaves_no_thread_behind() -> None:
+    @contextlib.asynccontextmanager
+    async def broken(app: App) -> AsyncIterator[None]:
+        raise RuntimeError("db down")
+        yield
+
+    before = {thread.ident for thread in threading.enumerate()}
+    with pytest.raises(RuntimeError, match="db down"), Client(App(lifespan=broken)):
+        pass
+    # The portal's event-loop thread must be gone, or the process could never exit.
+    assert {thread.ident for thread in threading.enumerate()} <= before
 
 
 # the pytest plugin --------------------------------------------------------------------------
