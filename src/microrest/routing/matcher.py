@@ -279,7 +279,8 @@ def _regex_match(route: Route, path: str) -> Any:
     assert route.regex is not None
     if not prefix:
         return route.regex.fullmatch(path)
-    if path.startswith(prefix):
+    # the prefix matches whole segments only: "/p" mounts "/p" and "/p/..." but not "/pizza"
+    if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
         return route.regex.fullmatch(path[len(prefix) :])
     return None
 
