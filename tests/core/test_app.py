@@ -214,6 +214,18 @@ def test_mount_at_root_and_regex_routes_get_the_prefix() -> None:
     assert "/p/re/(\\d+)" in {row.path for row in parent.routes()}
 
 
+def test_mounted_regex_routes_match_whole_prefix_segments() -> None:
+    child = App()
+    child.add_route(re.compile(r".*"), lambda r: "child " + r.path)
+    parent = App()
+    parent.mount("/p", child)
+    with Client(parent) as client:
+        assert client.get("/p").text == "child /p"
+        assert client.get("/p/abc").text == "child /p/abc"
+        assert client.get("/pizza").status_code == 404  # not under the /p mount
+        assert client.get("/pxyz").status_code == 404
+
+
 def test_mount_any_object_exposing_microrest_app() -> None:
     class Adapter:
         def __init__(self) -> None:
