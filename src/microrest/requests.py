@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncGenerator
-from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from starlette.requests import cookie_parser
 
 from .errors import (
     BadRequest,
@@ -137,12 +137,9 @@ class Request:
         if self._cookies is None:
             cookies: dict[str, str] = {}
             for value in self.headers.getlist("cookie"):
-                jar: SimpleCookie = SimpleCookie()
-                try:
-                    jar.load(value)
-                except Exception:  # a malformed cookie header is the client's problem
-                    continue
-                cookies.update({key: morsel.value for key, morsel in jar.items()})
+                # lenient, as browsers are: SimpleCookie drops every cookie after one it
+                # dislikes (a JSON-valued analytics cookie would hide the session cookie)
+                cookies.update(cookie_parser(value))
             self._cookies = cookies
         return self._cookies
 
