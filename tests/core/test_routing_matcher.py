@@ -608,3 +608,23 @@ def test_source_argument_is_used_in_messages() -> None:
         app.add_route("/res", second_handler)
     assert "Resource" in str(info.value)
     assert f"{os.path.relpath(__file__)}:" in str(info.value)
+
+
+# root_path ----------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_root_path_is_stripped_before_routing() -> None:
+    """Behind ``uvicorn --root-path /api`` the path arrives with the root in front."""
+    app = App()
+    app.add_route("/items/{id:int}", echo)
+    answer = await call(app, "GET", "/api/items/3", root_path="/api")
+    assert answer.status == 200
+    assert b'"params":{"id":3}' in answer.body
+    # a server that leaves the root out of path is routed as is
+    answer = await call(app, "GET", "/items/4", root_path="/api")
+    assert answer.status == 200
+    app.add_route("/list", echo)
+    answer = await call(app, "GET", "/api/list/", root_path="/api", query=b"a=1")
+    assert answer.status == 308
+    assert answer.header("location") == "/api/list?a=1"

@@ -151,3 +151,29 @@ def test_find_import_string_for_python_dash_m(tmp_path: Path) -> None:
         check=True,
     )
     assert result.stdout.strip() == repr(("some_pkg.serve_me:app", str(tmp_path)))
+
+
+def test_lifespan_state_reaches_requests_on_a_real_server() -> None:
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def span(app: App) -> AsyncIterator[dict[str, str]]:
+        events.append("startup")
+        yield {"resource": "pool-1"}
+        events.append("shutdown")
+
+    app = App(lifespan=span)
+    app.add_route("/state", lambda request: {"resource": request.state.resource})
+    server = Server(app, "127.0.0.1", 0, log_level="critical")
+    server.start()
+    try:
+        host, port = server.server_address
+        assert events == ["startup"]
+        response = httpx.get(f"http://{host}:{port}/state", timeout=5)
+        assert response.json() == {"resource": "pool-1"}
+    finally:
+        server.stop()
+    assert events == ["startup", "shutdown"]
