@@ -86,13 +86,6 @@ def test_run_is_a_no_op_when_told(variable: str, monkeypatch: pytest.MonkeyPatch
         assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-@pytest.mark.anyio
-async def test_serving_is_disabled_under_a_running_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MICROREST_NO_SERVE", raising=False)
-    monkeypatch.delenv("MICROREST_WORKER", raising=False)
-    assert serving_disabled()
-
-
 def test_find_import_string_for_a_module_attribute() -> None:
     target, app_dir = find_import_string(module_app)
     assert app_dir is None
