@@ -53,7 +53,8 @@ class Concurrency:
             self._limiter = anyio.CapacityLimiter(self.limit)
         return self._limiter
 
-    async def run(self, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    async def run(self, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``func`` per the policy; any keyword (even ``self``, ``func``) goes to ``func``."""
         if self.mode == "inline":
             return func(*args, **kwargs)
         if kwargs:

@@ -199,3 +199,15 @@ async def test_iterate_in_thread() -> None:
     assert [item async for item in iterate_in_thread(produce())] == [0, 1, 2]
     assert loop_thread not in threads
     assert [item async for item in iterate_in_thread([None, 0])] == [None, 0]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["thread", "inline"])
+async def test_run_passes_any_keyword_through(mode: str) -> None:
+    """Adapters forward user data as keywords (CorePost body keys): 'self' and 'func' too."""
+
+    def echo(**kwargs: Any) -> dict[str, Any]:
+        return kwargs
+
+    result = await Concurrency(mode).run(echo, self=1, func=2)  # type: ignore[arg-type]
+    assert result == {"self": 1, "func": 2}
