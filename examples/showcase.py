@@ -1,25 +1,34 @@
 """The showcase: one app, one route table, every style built so far, on SQLite.
 
-``make run`` serves it with two workers on http://127.0.0.1:8000. Try::
+The core style's items service is served at the root; the same service written in each other
+style (``examples/items/``) is mounted under ``/<style>`` over the same store, so an item put
+through ``/webpy/items/x`` is read back through ``/corepost/items/x``. ``make run`` serves it
+with two workers on http://127.0.0.1:8000. Try::
 
     curl http://127.0.0.1:8000/
     curl -X PUT http://127.0.0.1:8000/items/apple -H 'content-type: application/json' -d '{"n": 1}'
-    curl http://127.0.0.1:8000/items/apple
+    curl http://127.0.0.1:8000/corepost/items/apple
     curl http://127.0.0.1:8000/routes
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from typing import Any
 
-from microrest import App, JSONResponse, NotFound, Request
+from microrest import App, JSONResponse, Limits, NotFound, Request
 
+from .items import MAX_BODY, STYLES
 from .store import ItemStore
 
 store = ItemStore()
-app = App()
+app = App(limits=Limits(max_body_size=MAX_BODY))
+
+# Where each style's items service lives in this app: the core at the root, the others under
+# their name (one entry in examples.items.STYLES adds a style here and to the tests).
+PREFIXES = {style: "" if style == "core" else f"/{style}" for style in STYLES}
 
 
 @app.get("/")
@@ -28,6 +37,7 @@ async def index(request: Request) -> dict[str, Any]:
         "name": "microrest showcase",
         "worker": os.getpid(),
         "try": ["/items", "/items/{key}", "/routes"],
+        "styles": {style: prefix + "/items" for style, prefix in PREFIXES.items()},
     }
 
 
@@ -61,3 +71,9 @@ def delete_item(request: Request) -> None:
 @app.get("/routes")
 async def route_table(request: Request) -> list[dict[str, Any]]:
     return [dataclasses.asdict(row) for row in app.routes()]
+
+
+for _style, _prefix in PREFIXES.items():
+    if _prefix:  # the same service in that style, over the same store, merged into one table
+        _module = importlib.import_module(f"{__package__}.items.{_style}")
+        app.mount(_prefix, _module.make_app(store))
