@@ -67,7 +67,7 @@ def best_match(header: str | None, offers: Sequence[str], default: str | None = 
     if not ranges:
         return offers[0]
     best: str | None = None
-    best_q = 0.0
+    best_rank = (0.0, 0)
     for offer in offers:
         lowered = offer.lower()
         specificity, q = 0, 0.0
@@ -75,6 +75,8 @@ def best_match(header: str | None, offers: Sequence[str], default: str | None = 
             s = _specificity(media_range, lowered)
             if s > specificity:
                 specificity, q = s, range_q
-        if q > best_q:
-            best, best_q = offer, q
+        # Equal quality: a type the client named beats one it only accepts through a wildcard
+        # ("application/json, */*" means JSON); full ties keep the server's order.
+        if q > 0 and (q, specificity) > best_rank:
+            best, best_rank = offer, (q, specificity)
     return best if best is not None else default

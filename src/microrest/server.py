@@ -8,6 +8,7 @@ from the app object itself, so legacy scripts need not change their start call.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import subprocess
@@ -27,15 +28,39 @@ NO_SERVE_ENV = "MICROREST_NO_SERVE"
 START_TIMEOUT = 15.0
 
 
-def serving_disabled() -> bool:
-    """True inside a worker's import of the app module, and where tests ask for no serving.
+def _called_while_importing() -> bool:
+    """Whether the start call comes from module level of a module still being imported.
 
-    A legacy script that calls ``app.run()`` at module level is imported again by each worker;
-    there the call must return at once so the worker can serve the app it just imported. Under
-    a running event loop (``uvicorn module:app`` importing the module) the same holds.
+    That is how uvicorn (or any worker, or ``microrest routes``) loads an app whose module ends
+    in a legacy ``app.run()``: the module is imported for its app object, not to serve it.
+    A script run directly (``python app.py``, ``python -m app``) is not being imported.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("microrest."):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None or frame.f_code.co_name != "<module>":
+        return False
+    spec = frame.f_globals.get("__spec__")
+    return bool(getattr(spec, "_initializing", False))
+
+
+def serving_disabled() -> bool:
+    """True where a legacy start call must return at once instead of serving.
+
+    Inside a worker process (``MICROREST_WORKER=1``, set for the workers microrest spawns), when
+    asked (``MICROREST_NO_SERVE=1``), and at module level of a module being imported: each
+    worker imports the module of a script that ends in ``app.run()``, and there the call must
+    let the import finish so the worker serves the app it just imported.
     """
     if os.environ.get(WORKER_ENV) == "1" or os.environ.get(NO_SERVE_ENV) == "1":
         return True
+    if _called_while_importing():
+        logging.getLogger("microrest").info("not serving: the app's module is being imported")
+        return True
+    return False
+
+
+def _loop_running() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -150,8 +175,11 @@ class Server:
         )
 
     def serve(self) -> None:
-        """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread)."""
-        if serving_disabled():
+        """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread).
+
+        Under a running event loop (a server already serving this process) it returns at once.
+        """
+        if serving_disabled() or _loop_running():
             return
         if self.workers > 1:
             target, app_dir = find_import_string(self.app)
@@ -179,8 +207,12 @@ class Server:
             sock.close()
 
     def start(self) -> None:
-        """Serve in the background and return once the socket is listening."""
-        if self.is_running():
+        """Serve in the background and return once the socket is listening.
+
+        Like ``serve()``, a no-op inside a worker's import of the app module, where a legacy
+        script's module-level ``start()`` must not start a second server.
+        """
+        if self.is_running() or serving_disabled():
             return
         if self.workers > 1:
             self._start_process()

@@ -37,3 +37,10 @@ def test_default_when_nothing_is_acceptable() -> None:
 def test_most_specific_range_decides() -> None:
     assert best_match("application/*;q=1, application/json;q=0", OFFERS) == "application/xml"
     assert parse_accept("text/html;level=1;q=0.5") == (("text/html", 0.5),)
+
+
+def test_a_named_type_beats_a_wildcard_of_equal_quality() -> None:
+    offers = ["text/plain", "application/json"]
+    assert best_match("application/json, */*", offers) == "application/json"
+    assert best_match("*/*", offers) == "text/plain"  # full tie: the server's order
+    assert best_match("application/json;q=0.5, */*", offers) == "text/plain"

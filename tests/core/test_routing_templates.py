@@ -103,3 +103,13 @@ def test_format_reports_missing_params() -> None:
 def test_format_refuses_negative_int() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         parse_template("/u/{id:int}").format({"id": -1})
+
+
+def test_url_path_for_percent_encodes_and_refuses_slashes_in_one_segment() -> None:
+    from microrest import App
+
+    app = App()
+    app.add_route("/u/{slug}/{rest:path}", lambda request: "x", name="n")
+    assert app.url_path_for("n", slug="x y%", rest="a b/c") == "/u/x%20y%25/a%20b/c"
+    with pytest.raises(ConfigurationError, match=r"declare it as \{slug:path\}"):
+        app.url_path_for("n", slug="a/b", rest="c")

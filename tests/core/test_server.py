@@ -170,3 +170,52 @@ def test_lifespan_state_reaches_requests_on_a_real_server() -> None:
     finally:
         server.stop()
     assert events == ["startup", "shutdown"]
+
+
+def test_a_module_level_start_call_is_a_no_op_while_the_module_is_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a worker does with a legacy script: import it for its app, which must not serve.
+    (tmp_path / "legacy_script.py").write_text(
+        textwrap.dedent(
+            """
+            from microrest import App
+            from microrest.server import Server, run
+
+            app = App()
+            run(app, "127.0.0.1", 0)
+            server = Server(app, "127.0.0.1", 0)
+            server.start()
+            reached_the_end = True
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("MICROREST_NO_SERVE", raising=False)
+    monkeypatch.delenv("MICROREST_WORKER", raising=False)
+    import legacy_script  # type: ignore[import-not-found]
+
+    assert legacy_script.reached_the_end
+    assert not legacy_script.server.is_running()
+    assert not serving_disabled()  # outside an import, a start call serves
+
+
+@pytest.mark.anyio
+async def test_start_serves_from_inside_a_running_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MICROREST_NO_SERVE", raising=False)
+    assert not serving_disabled()
+    app = App()
+
+    @app.get("/")
+    async def home(request: Request) -> str:
+        return "up"
+
+    server = Server(app, "127.0.0.1", 0, log_level="critical")
+    server.start()
+    try:
+        host, port = server.server_address
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"http://{host}:{port}/")).text == "up"
+    finally:
+        server.stop()
+    assert not server.is_running()

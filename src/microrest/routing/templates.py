@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import ConfigurationError
 from .converters import CONVERTERS, Converter
@@ -64,7 +65,16 @@ class Template:
 
         def fill(found: re.Match[str]) -> str:
             name, conv = found.group(1), found.group(2) or "str"
-            return CONVERTERS[conv].to_string(params[name])
+            converter = CONVERTERS[conv]
+            text = converter.to_string(params[name])
+            if converter.consumes_rest:
+                return quote(text, safe="/")
+            if "/" in text or not text:
+                raise ConfigurationError(
+                    f"url_path_for({self.text!r}): {name}={text!r} cannot fill one segment; "
+                    f"declare it as {{{name}:path}} to allow slashes"
+                )
+            return quote(text, safe="")
 
         return _PLACEHOLDER.sub(fill, self.text)
 
