@@ -62,7 +62,7 @@ def _server_error(request: Request, exc: BaseException, debug: bool) -> Response
     if debug:
         text = "".join(traceback.format_exception(exc))
         return PlainTextResponse(text, 500)
-    return PlainTextResponse("Internal Server Error", 500)
+    return error_response(request, HTTPError(500))  # JSON for clients asking for JSON
 
 
 def _lookup(app: App, exc: BaseException) -> ExceptionHandler | None:
