@@ -208,6 +208,15 @@ def test_json_error_body_when_accept_asks_for_json(accept: str, wants_json: bool
                 assert response.text == detail
 
 
+def test_500_json_body_when_accept_asks_for_json(caplog: pytest.LogCaptureFixture) -> None:
+    with Client(raising_app()) as client:
+        response = client.get("/boom", headers={"Accept": "application/json"})
+    assert response.status_code == 500
+    assert response.json() == {"error": "Internal Server Error", "status": 500}
+    assert "secret" not in response.text
+    assert "secret internals" in caplog.text
+
+
 def test_405_json_body_keeps_allow() -> None:
     with Client(raising_app()) as client:
         response = client.post("/boom", headers={"Accept": "application/json"})
