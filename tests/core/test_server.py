@@ -219,3 +219,29 @@ async def test_start_serves_from_inside_a_running_loop(monkeypatch: pytest.Monke
     finally:
         server.stop()
     assert not server.is_running()
+
+
+def test_run_at_module_level_is_a_no_op_while_the_module_is_imported(tmp_path: Path) -> None:
+    """A legacy module ending in ``run(app)`` can be imported (by uvicorn, a worker, a test)."""
+    (tmp_path / "legacy_module.py").write_text(
+        "from microrest import App\n"
+        "from microrest.server import run\n"
+        "app = App()\n"
+        "run(app, '127.0.0.1', 0)\n"
+        "print('import finished')\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("MICROREST_NO_SERVE", "MICROREST_WORKER")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import legacy_module"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert result.stdout.strip() == "import finished"
