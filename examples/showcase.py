@@ -43,7 +43,8 @@ async def index(request: Request) -> dict[str, Any]:
 
 @app.get("/items")
 def list_items(request: Request) -> list[str]:
-    return store.keys()
+    prefix = request.query_params.get("prefix", "")
+    return store.keys(prefix)
 
 
 @app.get("/items/{key}")

@@ -21,7 +21,9 @@ class ItemStore:
         self.path = path or os.environ.get("MICROREST_DB", DEFAULT_PATH)
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS items (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -45,6 +47,8 @@ class ItemStore:
         with self._connect() as db:
             return db.execute("DELETE FROM items WHERE key = ?", (key,)).rowcount > 0
 
-    def keys(self) -> list[str]:
+    def keys(self, prefix: str = "") -> list[str]:
+        """The keys in order; only those starting with ``prefix`` when one is given."""
         with self._connect() as db:
-            return [row[0] for row in db.execute("SELECT key FROM items ORDER BY key")]
+            rows = db.execute("SELECT key FROM items ORDER BY key").fetchall()
+        return [row[0] for row in rows if row[0].startswith(prefix)]

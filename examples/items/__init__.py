@@ -4,7 +4,7 @@ Each module (``core``, ``corepost``, ``vestespy``, ``webpy``) exposes ``make_app
 builds the style's main object over an ``ItemStore``, and a module-level ``app`` built over the
 store named by ``MICROREST_DB`` (``uvicorn examples.items.webpy:app --workers 2``):
 
-- ``GET /items``: 200, JSON list of keys
+- ``GET /items``: 200, JSON list of keys (``?prefix=ap``: only the keys starting with it)
 - ``GET /items/{key}``: 200 ``{"key": ..., "value": ...}`` or 404
 - ``PUT /items/{key}`` with a JSON body: 201 when new, 200 when replaced, the same JSON;
   400 for malformed or empty JSON, 415 for another Content-Type, 413 over ``MAX_BODY``

@@ -24,7 +24,8 @@ def make_app(store: ItemStore) -> App:
 
     @app.get("/items")
     def list_items(request: Request) -> list[str]:
-        return store.keys()
+        prefix = request.query_params.get("prefix", "")
+        return store.keys(prefix)
 
     @app.get("/items/{key}")
     def get_item(request: Request) -> dict[str, Any]:
@@ -50,3 +51,8 @@ def make_app(store: ItemStore) -> App:
 
 
 app = make_app(ItemStore())
+
+if __name__ == "__main__":
+    from microrest.server import run
+
+    run(app, port=8080)  # or: uvicorn examples.items.core:app --workers 2

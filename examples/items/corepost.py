@@ -1,6 +1,6 @@
 """The items service in CorePost's README dialect: ``app = CorePost()``, ``@app.route(...)``.
 
-Path parameters arrive as keyword arguments (``<key>``); the parsed JSON body is
+Path parameters and query arguments arrive as keyword arguments; the parsed JSON body is
 ``request.json`` (its root keys are keyword arguments too, hence ``**kwargs``). ``accepts=``
 picks the handler by Content-Type, so a PUT that is not ``application/json`` is a 415. Status
 and headers travel in a ``Response(code, entity, headers)``; dicts and lists are JSON (negotiated
@@ -33,8 +33,8 @@ def make_app(store: ItemStore) -> CorePost:
     app = CorePost(limits=Limits(max_body_size=MAX_BODY))
 
     @app.route("/items", Http.GET)
-    def list_items(request: Any, **kwargs: Any) -> list[str]:
-        return store.keys()
+    def list_items(request: Any, prefix: str = "", **kwargs: Any) -> list[str]:
+        return store.keys(prefix)
 
     @app.route("/items/<key>", Http.GET)
     def get_item(request: Any, key: str, **kwargs: Any) -> dict[str, Any]:
@@ -60,3 +60,6 @@ def make_app(store: ItemStore) -> CorePost:
 
 
 app = make_app(ItemStore())
+
+if __name__ == "__main__":
+    app.run(port=8080, host="localhost")  # the original's default host was every interface

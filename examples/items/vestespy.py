@@ -52,7 +52,8 @@ def make_app(store: ItemStore) -> vestespy.Server:
 
     def items(ev: Any, req: Any, res: Any) -> None:
         if req.method in ("GET", "HEAD"):  # HEAD: the core sends the headers only
-            send_json(res, 200, store.keys())
+            prefix = req.query.get("prefix", [""])[0]
+            send_json(res, 200, store.keys(prefix))
         else:
             refuse(req, res, "GET, HEAD, OPTIONS")
 
@@ -105,3 +106,6 @@ def make_app(store: ItemStore) -> vestespy.Server:
 
 
 app = make_app(ItemStore())
+
+if __name__ == "__main__":
+    app.serve_forever()

@@ -31,7 +31,8 @@ __all__ = ["app", "make_app"]
 def make_app(store: ItemStore) -> web.HTTPServer:
     class ItemList(web.json.JSONHandler):
         def do_get(self) -> Any:
-            return 200, store.keys()
+            prefix = self.request.query.get("prefix", "")
+            return 200, store.keys(prefix)
 
     class Item(web.json.JSONHandler):
         max_request_size = MAX_BODY
@@ -62,3 +63,6 @@ def make_app(store: ItemStore) -> web.HTTPServer:
 
 
 app = make_app(ItemStore())
+
+if __name__ == "__main__":
+    app.start()  # returns at once; the process serves until Ctrl-C

@@ -56,6 +56,15 @@ def test_get_returns_key_and_value(service: Service) -> None:
     assert service.request("GET", "/items").json() == ["apple", "pear"]
 
 
+def test_query_prefix_filters_the_list(service: Service) -> None:
+    for key in ("apple", "apricot", "pear"):
+        service.put(key, 1)
+    assert service.request("GET", "/items?prefix=ap").json() == ["apple", "apricot"]
+    assert service.request("GET", "/items", params={"prefix": "p"}).json() == ["pear"]
+    assert service.request("GET", "/items?prefix=zz").json() == []
+    assert service.request("GET", "/items?prefix=").json() == ["apple", "apricot", "pear"]
+
+
 def test_get_missing_is_404(service: Service) -> None:
     assert service.request("GET", "/items/nothing").status_code == 404
 
