@@ -324,8 +324,11 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if hit is None:
-            await self._slow(scope, receive, send, method, path)
+        if not hit:
+            if hit is False and self.router.plain_miss(path):
+                await self._not_found(scope, receive, send, method, path)
+            else:
+                await self._slow(scope, receive, send, method, path)
             return
         route, params, groups = hit
         scope["path_params"] = params
@@ -374,6 +377,15 @@ class App:
                 _log_after_start(request, exc)
             else:
                 await handle_exception(self, route.app, request, exc, send)
+
+    async def _not_found(
+        self, scope: Scope, receive: Receive, send: Send, method: str, path: str
+    ) -> None:
+        """The plain 404: nothing matched, and no mount or trailing-slash twin can help."""
+        if method == "HEAD":
+            send = _head_send(send)
+        owner = self.router.owner_of(path) if self.router.scopes else None
+        await handle_exception(self, owner, Request(scope, receive), NotFound(), send)
 
     async def _slow(
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str

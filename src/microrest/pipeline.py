@@ -104,7 +104,8 @@ async def respond_to_exception(
         logger.debug("client disconnected during %s %s", request.method, request.path)
         return None
     debug = top.debug or (owner is not None and owner.debug)
-    for app in _chain(owner, top):
+    chain = (top,) if owner is None or owner is top else _chain(owner, top)
+    for app in chain:
         handler = _lookup(app, exc)
         if handler is None:
             continue

@@ -34,16 +34,37 @@ class Converter:
     to_string: Callable[[Any], str] = str
     weight: int = 50
     consumes_rest: bool = False
-    _fullmatch: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
+    parser: Callable[[str], Any] | None = field(default=None, compare=False)
+    """Optional: does the regex check and ``convert`` in one call (the routing hot path)."""
+    parse: Callable[[str], Any] = field(init=False, repr=False, compare=False)
+    """The converted value of one segment; raises ``ValueError`` when it does not match."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_fullmatch", re.compile(self.regex).fullmatch)
+        if self.parser is not None:
+            object.__setattr__(self, "parse", self.parser)
+            return
+        fullmatch = re.compile(self.regex).fullmatch
+        convert = self.convert
 
-    def parse(self, text: str) -> Any:
-        """Return the converted value, or raise ``ValueError`` when ``text`` does not match."""
-        if self._fullmatch(text) is None:
-            raise ValueError(text)
-        return self.convert(text)
+        def parse(text: str) -> Any:
+            if fullmatch(text) is None:
+                raise ValueError(text)
+            return convert(text)
+
+        object.__setattr__(self, "parse", parse)
+
+
+def _parse_int(text: str) -> int:
+    # str.isdigit() alone admits non-ASCII digits such as '²'; the length cap keeps int() cheap.
+    if len(text) <= MAX_INT_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    raise ValueError(text)
+
+
+def _parse_str(text: str) -> str:
+    if text:  # segments never hold '/', so '[^/]+' means 'not empty'
+        return text
+    raise ValueError(text)
 
 
 def _int_to_string(value: Any) -> str:
@@ -72,7 +93,9 @@ def _path_to_string(value: Any) -> str:
 
 
 CONVERTERS: dict[str, Converter] = {
-    "int": Converter(rf"[0-9]{{1,{MAX_INT_DIGITS}}}", int, _int_to_string, weight=10),
+    "int": Converter(
+        rf"[0-9]{{1,{MAX_INT_DIGITS}}}", int, _int_to_string, weight=10, parser=_parse_int
+    ),
     "float": Converter(r"[0-9]{1,30}(?:\.[0-9]{1,30})?", _float, _float_to_string, weight=20),
     "uuid": Converter(
         r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
@@ -80,7 +103,7 @@ CONVERTERS: dict[str, Converter] = {
         _uuid_to_string,
         weight=15,
     ),
-    "str": Converter(r"[^/]+", str, str, weight=50),
+    "str": Converter(r"[^/]+", str, str, weight=50, parser=_parse_str),
     "path": Converter(r".*", str, _path_to_string, weight=90, consumes_rest=True),
 }
 

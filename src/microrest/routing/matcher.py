@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import RouteConflict
 from .route import Route, qualname_of, source_of
@@ -166,8 +166,12 @@ class Router:
 
     def lookup(
         self, method: str, path: str
-    ) -> tuple[Route, dict[str, Any], tuple[Any, ...]] | None:
-        """The hot path: the first candidate, if it takes ``method``; else None."""
+    ) -> tuple[Route, dict[str, Any], tuple[Any, ...]] | Literal[False] | None:
+        """The hot path: the first candidate, if it takes ``method``.
+
+        None when a route matches the path but not the method (``resolve`` says what then);
+        False when no route matches the path at all.
+        """
         leaf = self.static.get(path)
         if leaf is not None:
             route = leaf.get(method)
@@ -175,7 +179,8 @@ class Router:
                 return route, {}, _NO_GROUPS
             return None
         params: dict[str, Any] = {}
-        leaf = _first(self.root, path.split("/"), 1, params)
+        parts = path.split("/")
+        leaf = _first(self.root, parts, 1, len(parts), params)
         if leaf is not None:
             route = leaf.get(method)
             if route is not None:
@@ -188,7 +193,7 @@ class Router:
                 if route is not None:
                     return route, found.groupdict(), found.groups()
                 return None
-        return None
+        return False
 
     def candidates(self, path: str) -> Iterator[tuple[Leaf, dict[str, Any], tuple[Any, ...]]]:
         """Every leaf matching ``path``, in priority order."""
@@ -256,9 +261,22 @@ class Router:
 
     def _exists(self, path: str) -> bool:
         """Whether any route matches ``path``: the cheap test before a full resolution."""
-        if path in self.static or _first(self.root, path.split("/"), 1, {}) is not None:
+        parts = path.split("/")
+        if path in self.static or _first(self.root, parts, 1, len(parts), {}) is not None:
             return True
         return any(_regex_match(route, path) is not None for route, _ in self.regexes)
+
+    def plain_miss(self, path: str) -> bool:
+        """After ``lookup`` returned False: is this a 404 with nothing else to try?
+
+        True when no black-box mount covers ``path`` and its trailing-slash twin matches no
+        route either, so neither a mount, a redirect nor an 'ignore' policy can apply.
+        """
+        if self.mounts:
+            return False
+        if path == "/":
+            return True
+        return not self._exists(path[:-1] if path.endswith("/") else path + "/")
 
     def owner_of(self, path: str) -> App | None:
         """The mounted app whose prefix covers ``path``, for its error handlers."""
@@ -285,21 +303,38 @@ def _regex_match(route: Route, path: str) -> Any:
     return None
 
 
-def _first(node: Node, parts: list[str], index: int, params: dict[str, Any]) -> Leaf | None:
-    if index == len(parts):
+def _first(
+    node: Node, parts: list[str], index: int, end: int, params: dict[str, Any]
+) -> Leaf | None:
+    """The first leaf matching ``parts[index:]``, depth first: static, then converters by weight."""
+    # Static segments with no alternative beside them need no backtracking: walk, don't recurse.
+    while index != end and not node.dynamic and not node.rest:
+        child = node.static.get(parts[index])
+        if child is None:
+            return None
+        node = child
+        index += 1
+    if index == end:
         return node.leaf
     part = parts[index]
     child = node.static.get(part)
     if child is not None:
-        found = _first(child, parts, index + 1, params)
+        found = _first(child, parts, index + 1, end, params)
         if found is not None:
             return found
     for segment, child in node.dynamic:
-        if segment.match(part, params):
-            found = _first(child, parts, index + 1, params)
-            if found is not None:
-                return found
-            _forget(segment, params)
+        parse = segment.parse
+        if parse is not None:  # one placeholder: parse inline, the common case
+            try:
+                params[segment.name] = parse(part)  # type: ignore[index]
+            except ValueError:
+                continue
+        elif not segment.match(part, params):
+            continue
+        found = _first(child, parts, index + 1, end, params)
+        if found is not None:
+            return found
+        _forget(segment, params)
     for segment, leaf in node.rest:
         params[segment.name] = "/".join(parts[index:])  # type: ignore[index]
         return leaf
