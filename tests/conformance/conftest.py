@@ -36,3 +36,9 @@ def service(
     app, prefix, store = build(request.param, db, monkeypatch)
     with Client(app) as client:
         yield Service(request.param, client, prefix, store)
+
+
+@pytest.fixture(autouse=True)
+def module_level_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing an items module builds its ``app`` over ``MICROREST_DB``: keep that in tmp."""
+    monkeypatch.setenv("MICROREST_DB", str(tmp_path / "module-level.sqlite3"))
