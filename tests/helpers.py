@@ -23,7 +23,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], timeout: float = START_TIMEOUT
+) -> None:
     """Return once something accepts on ``port``; fail fast if the process died."""
     deadline = time.monotonic() + timeout
     while True:
