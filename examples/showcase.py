@@ -18,7 +18,7 @@ import importlib
 import os
 from typing import Any
 
-from microrest import App, JSONResponse, Limits, NotFound, Request
+from microrest import App, Limits, Request
 
 from .items import MAX_BODY, STYLES
 from .store import ItemStore
@@ -41,40 +41,12 @@ async def index(request: Request) -> dict[str, Any]:
     }
 
 
-@app.get("/items")
-def list_items(request: Request) -> list[str]:
-    prefix = request.query_params.get("prefix", "")
-    return store.keys(prefix)
-
-
-@app.get("/items/{key}")
-def get_item(request: Request) -> Any:
-    value = store.get(request.path_params["key"])
-    if value is None:
-        raise NotFound(f"no item {request.path_params['key']!r}")
-    return {"key": request.path_params["key"], "value": value}
-
-
-@app.put("/items/{key}")
-async def put_item(request: Request) -> JSONResponse:
-    value = await request.json()
-    key = request.path_params["key"]
-    created = await app.concurrency.run(store.put, key, value)
-    return JSONResponse({"key": key, "value": value}, status_code=201 if created else 200)
-
-
-@app.delete("/items/{key}")
-def delete_item(request: Request) -> None:
-    if not store.delete(request.path_params["key"]):
-        raise NotFound(f"no item {request.path_params['key']!r}")
-
-
 @app.get("/routes")
 async def route_table(request: Request) -> list[dict[str, Any]]:
     return [dataclasses.asdict(row) for row in app.routes()]
 
 
 for _style, _prefix in PREFIXES.items():
-    if _prefix:  # the same service in that style, over the same store, merged into one table
-        _module = importlib.import_module(f"{__package__}.items.{_style}")
-        app.mount(_prefix, _module.make_app(store))
+    # The same service in each style, over one store, merged into this app's one route table.
+    _module = importlib.import_module(f"{__package__}.items.{_style}")
+    app.mount(_prefix, _module.make_app(store))
