@@ -237,7 +237,9 @@ class JSONResponse(Response):
     def render(self, content: Any) -> bytes:
         if _HAS_ORJSON:
             try:
-                return orjson.dumps(content)
+                # Annotated so mypy agrees whether or not orjson (optional) is installed.
+                encoded: bytes = orjson.dumps(content)
+                return encoded
             except TypeError:
                 pass
         return json.dumps(

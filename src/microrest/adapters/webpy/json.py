@@ -19,7 +19,8 @@ try:  # orjson is optional (the "speed" extra) and several times faster
     import orjson
 
     def _dumps(value: Any) -> bytes:
-        return orjson.dumps(value)
+        encoded: bytes = orjson.dumps(value)  # typed whether or not orjson is installed
+        return encoded
 
     _loads: Any = orjson.loads
     _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
