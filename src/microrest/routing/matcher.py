@@ -8,6 +8,7 @@ with the union of methods, automatic HEAD/OPTIONS, trailing slashes, black-box m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -90,6 +91,10 @@ class Router:
         self.static: dict[str, Leaf] = {}
         self.root = Node()
         self.regexes: list[tuple[Route, Leaf]] = []
+        # The regexes a path can match, by its first segment: those whose pattern fixes that
+        # segment plus every one that does not (``_regex_any``), each list in registration order.
+        self._regex_by_segment: dict[str, list[tuple[Route, Leaf]]] = {}
+        self._regex_any: list[tuple[Route, Leaf]] = []
         self._regex_index: dict[str, Leaf] = {}
         self.mounts: list[tuple[str, ASGIApp]] = []
         self.scopes: list[tuple[str, App]] = []
@@ -123,7 +128,7 @@ class Router:
             leaf = self._regex_index.get(key)
             if leaf is None:
                 leaf = self._regex_index[key] = Leaf()
-                self.regexes.append((route, leaf))
+                self._add_regex((route, leaf))
             return leaf
         if template.is_static:
             return self.static.setdefault(template.text, Leaf())
@@ -153,6 +158,25 @@ class Router:
         if node.leaf is None:
             node.leaf = Leaf()
         return node.leaf
+
+    def _add_regex(self, entry: tuple[Route, Leaf]) -> None:
+        self.regexes.append(entry)
+        segment = _first_segment(entry[0])
+        if segment is None:
+            self._regex_any.append(entry)
+            for entries in self._regex_by_segment.values():
+                entries.append(entry)
+            return
+        bucket = self._regex_by_segment.get(segment)
+        if bucket is None:
+            bucket = self._regex_by_segment[segment] = list(self._regex_any)
+        bucket.append(entry)
+
+    def _regexes_for(self, parts: list[str]) -> list[tuple[Route, Leaf]]:
+        """The regex routes worth trying for a path split on "/", in registration order."""
+        if len(parts) > 1 and not parts[0]:
+            return self._regex_by_segment.get(parts[1], self._regex_any)
+        return self._regex_any
 
     def add_mount(self, prefix: str, app: ASGIApp) -> None:
         self.mounts.append((prefix, app))
@@ -186,7 +210,7 @@ class Router:
             if route is not None:
                 return route, params, _NO_GROUPS
             return None
-        for first, leaf in self.regexes:
+        for first, leaf in self._regexes_for(parts):
             found = _regex_match(first, path)
             if found is not None:
                 route = leaf.get(method)
@@ -200,10 +224,9 @@ class Router:
         leaf = self.static.get(path)
         if leaf is not None:
             yield leaf, {}, _NO_GROUPS
-        yield from (
-            (leaf, params, _NO_GROUPS) for leaf, params in _all(self.root, path.split("/"), 1, {})
-        )
-        for first, leaf in self.regexes:
+        parts = path.split("/")
+        yield from ((leaf, params, _NO_GROUPS) for leaf, params in _all(self.root, parts, 1, {}))
+        for first, leaf in self._regexes_for(parts):
             found = _regex_match(first, path)
             if found is not None:
                 yield leaf, found.groupdict(), found.groups()
@@ -264,7 +287,7 @@ class Router:
         parts = path.split("/")
         if path in self.static or _first(self.root, parts, 1, len(parts), {}) is not None:
             return True
-        return any(_regex_match(route, path) is not None for route, _ in self.regexes)
+        return any(_regex_match(route, path) is not None for route, _ in self._regexes_for(parts))
 
     def plain_miss(self, path: str) -> bool:
         """After ``lookup`` returned False: is this a 404 with nothing else to try?
@@ -290,6 +313,37 @@ def _policy(resolution: Resolution) -> str | None:
     if resolution.route is not None:
         return resolution.route.trailing_slash
     return resolution.policy
+
+
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]|()\\")
+_QUANTIFIERS = frozenset("*+?{")
+
+
+def _first_segment(route: Route) -> str | None:
+    """The first path segment of every path ``route`` can match, when its pattern fixes it.
+
+    From the mount prefix, else from the pattern's leading literal text (up to the first regex
+    syntax, minus a character a quantifier makes optional). None, meaning "try it on every
+    path", whenever that is not certain: an alternation anywhere, case-insensitive or verbose
+    flags, or no literal "/segment/" at the start.
+    """
+    if route.prefix:
+        return route.prefix.split("/", 2)[1]
+    regex = route.regex
+    assert regex is not None
+    pattern = regex.pattern
+    if "|" in pattern or regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    end = 0
+    while end < len(pattern) and pattern[end] not in _REGEX_SYNTAX:
+        end += 1
+    if end < len(pattern) and pattern[end] in _QUANTIFIERS:
+        end -= 1
+    literal = pattern[:end]
+    slash = literal.find("/", 1)
+    if not literal.startswith("/") or slash == -1:
+        return None
+    return literal[1:slash]
 
 
 def _regex_match(route: Route, path: str) -> Any:
