@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import anyio.from_thread
 
@@ -83,6 +83,7 @@ class Dispatcher:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.patterns: list[Pattern] = []
         self._info: dict[int, _Info] = {}
+        self._all_exact = True  # every entry's _Info.exact (kept up to date by register)
         self._servers: list[Server] = []
         # id(server) -> every pattern is routed on that server ahead of its catch-all, so a
         # request that reached the catch-all matches none of them.
@@ -110,9 +111,8 @@ class Dispatcher:
         # Regex routes are tried in registration order after static ones. That order gives the
         # dispatcher's answer unless a pattern has a top-level alternative ("a|b"), with which
         # re.match accepts a mere prefix of the path while the core matches whole paths.
-        exact = static is not None or (
-            all(info.exact for info in self._info.values()) and "|" not in source
-        )
+        exact = static is not None or (self._all_exact and "|" not in source)
+        self._all_exact = self._all_exact and exact
         self.patterns.append(entry)
         self._info[id(entry)] = _Info(exact, is_async_callable(handler), static)
         for server in self._servers:
@@ -143,11 +143,7 @@ class Dispatcher:
         if "%" not in url:
             route = req._route
             if route is None:
-                if (
-                    self.patterns
-                    and self._complete.get(id(req.server))
-                    and all(info.exact for info in self._info.values())
-                ):
+                if self.patterns and self._all_exact and self._complete.get(id(req.server)):
                     return NOT_FOUND, {}
             else:
                 info = self._info.get(id(route))
@@ -201,15 +197,24 @@ class DispatchHandler:
         if inspect.isawaitable(result):
             anyio.from_thread.run(_await, result)
 
-    async def __vestespy_async__(self, ev: Event, req: Request, res: Response) -> None:
+    def __vestespy_async__(self, ev: Event, req: Request, res: Response) -> Awaitable[Any]:
+        """The target handler's awaitable (the pipeline awaits it: no coroutine of our own)."""
         dispatcher = self.dispatcher
+        route = req._route
+        if route is not None and "%" not in req.url:
+            # resolve()'s shortcut, inlined: the core's full match is the dispatcher's answer.
+            info = dispatcher._info.get(id(route))
+            if info is not None and info.exact:
+                params: dict[str, str] = req.scope.get("path_params", {})
+                if info.is_async:
+                    result: Awaitable[Any] = route.handler(ev, req, res, **params)
+                    return result
+                return _call(False, route.handler, ev, req, res, params)
         entry, params = dispatcher.resolve(req)
         if entry is NOT_FOUND:
             handle404(ev, req, res)  # never blocks: no thread needed
-        elif dispatcher.is_async(entry):
-            await entry.handler(ev, req, res, **params)
-        else:
-            await req.server.app.concurrency.run(entry.handler, ev, req, res, **params)
+            return DONE
+        return _call(dispatcher.is_async(entry), entry.handler, ev, req, res, params)
 
     def __eq__(self, other: object) -> bool:
         # Two as_handler() results of one dispatcher are the same handler (for ``off``).
@@ -217,6 +222,37 @@ class DispatchHandler:
 
     def __hash__(self) -> int:
         return hash(id(self.dispatcher))
+
+
+def _call(
+    is_async: bool,
+    handler: Callable[..., Any],
+    ev: Event,
+    req: Request,
+    res: Response,
+    params: dict[str, str],
+) -> Awaitable[Any]:
+    """Start ``handler``: its coroutine when async, else a run per the server's policy."""
+    if is_async:
+        result: Awaitable[Any] = handler(ev, req, res, **params)
+        return result
+    concurrency = req.server.app.concurrency
+    if concurrency.mode == "inline":  # what concurrency.run does inline, minus a coroutine
+        handler(ev, req, res, **params)
+        return DONE
+    return concurrency.run(handler, ev, req, res, **params)
+
+
+class _Done:
+    """An awaitable that is already finished (for handlers that ran synchronously)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Iterator[None]:
+        return iter(())
+
+
+DONE = cast("Awaitable[Any]", _Done())
 
 
 async def _await(awaitable: Any) -> None:

@@ -23,13 +23,13 @@ from .errors import HTTPError
 if TYPE_CHECKING:
     from ...concurrency import Concurrency
 
-__all__ = ["Event", "EventManager", "Handler", "default_exception_handler", "dummy"]
+__all__ = ["ANSWERS", "Event", "EventManager", "Handler", "default_exception_handler", "dummy"]
 
 Handler = Callable[..., Any]
 Listener = tuple[Handler, Handler | None]
 _MISSING: Any = object()
 # Exceptions that are answers, not failures: they bypass the exception handler hook.
-_ANSWERS = (HTTPError, CoreHTTPError, ClientDisconnect)
+ANSWERS = (HTTPError, CoreHTTPError, ClientDisconnect)
 
 
 def dummy(*args: Any, **kwargs: Any) -> None:
@@ -128,7 +128,7 @@ class EventManager:
                     result = handler(event, *args)
                     if inspect.isawaitable(result):
                         anyio.from_thread.run(_await, result)
-            except _ANSWERS:
+            except ANSWERS:
                 raise
             except Exception:
                 self.exception_handler()
@@ -152,7 +152,7 @@ class EventManager:
         if len(listeners) == 1 and listeners[0][1] is not None:  # one async handler
             try:
                 await listeners[0][1](event, *args)
-            except _ANSWERS:
+            except ANSWERS:
                 raise
             except Exception:
                 self.exception_handler()
@@ -177,7 +177,7 @@ class EventManager:
                 else:
                     await concurrency.run(_run_sync_chain, pending[index:end], event, args)
                 index = end
-        except _ANSWERS:
+        except ANSWERS:
             raise
         except Exception:
             self.exception_handler()
@@ -186,10 +186,10 @@ class EventManager:
 
 
 def _async_entry(handler: Handler) -> Handler | None:
-    """The coroutine function to await for ``handler``, or None when it is plain sync.
+    """What to call and await for ``handler``, or None when it is plain sync.
 
-    Objects such as the Dispatcher's handler offer ``__vestespy_async__`` for the pipeline
-    while staying callable from sync code.
+    Objects such as the Dispatcher's handler offer ``__vestespy_async__`` (a callable that
+    returns an awaitable) for the pipeline while staying callable from sync code.
     """
     entry: Handler | None = getattr(handler, "__vestespy_async__", None)
     if entry is not None:

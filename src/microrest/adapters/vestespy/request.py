@@ -30,7 +30,7 @@ class Request(EventManager):
     """
 
     def __init__(self, scope: Scope, server: Server) -> None:
-        EventManager.__init__(self)
+        self._events = {}  # EventManager.__init__, inlined: one per request
         self.scope = scope
         self.server = server
         # The original held the socket here; under ASGI the server owns the transport.

@@ -12,17 +12,55 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...responses import Response as CoreResponse
-from ...responses import StreamingResponse
+from ...responses import StreamingResponse, encode_header
 from .headers import Headers
 
 if TYPE_CHECKING:
+    from ...types import ASGIApp, Receive, Scope, Send
     from .request import Request
     from .server import Server
 
-__all__ = ["Response"]
+__all__ = ["Answer", "Response"]
 
 ALREADY_USED = "Already used that response instance!"
+_NO_BODY_STATUSES = frozenset({204, 304})
+# (name, value) -> the checked wire form; header names and values repeat from request to request.
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+
+
+class Answer:
+    """A complete response, headers already encoded and checked: two ASGI messages.
+
+    What the core's ``Response`` would send for the same status, headers and body (the
+    Content-Length it would add included), without building one per request.
+    """
+
+    __slots__ = ("status", "raw_headers", "body")
+
+    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.raw_headers = raw_headers
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
+
+    def __repr__(self) -> str:
+        return f"<vestespy.Answer {self.status}>"
+
+
+def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
+    """``encode_header`` (same checks, same errors), remembered for the common pairs."""
+    key = (name, value)
+    pair = _ENCODED.get(key)
+    if pair is None:
+        pair = encode_header(name, value)
+        if len(_ENCODED) < 512 and type(name) is str and type(value) is str:
+            _ENCODED[key] = pair
+    return pair
 
 
 class Response:
@@ -35,7 +73,7 @@ class Response:
     charset = "utf-8"
     connection: Any = None
     _buffer: bytes | None = None
-    _pending: CoreResponse | None = None
+    _pending: ASGIApp | None = None
 
     def __init__(self, request: Request, server: Server) -> None:
         self.headers = Headers()
@@ -49,8 +87,12 @@ class Response:
 
         A later buffered ``send_all`` replaces the buffer; any unbuffered send discards it.
         """
-        self._check()
-        body = self._encode(data, "res.send_all accepts only None, str or bytes!")
+        if not self.alive:  # self._check(), inlined on the hot path
+            raise RuntimeError(ALREADY_USED)
+        if type(data) is str:
+            body = data.encode(self.charset)
+        else:
+            body = self._encode(data, "res.send_all accepts only None, str or bytes!")
         if buffer:
             self._buffer = body
             return
@@ -92,18 +134,18 @@ class Response:
         """True once an unbuffered send fixed the response."""
         return not self.alive
 
-    def take_pending(self) -> CoreResponse | None:
+    def take_pending(self) -> ASGIApp | None:
         """The response a send created and nobody has put on the wire yet."""
         pending, self._pending = self._pending, None
         return pending
 
-    def take_buffered(self) -> CoreResponse | None:
+    def take_buffered(self) -> Answer | None:
         """The buffered ``send_all`` as a response, if the chain ended without another send."""
         if self._buffer is None or not self.alive:
             return None
-        body, self._buffer = self._buffer, None
-        self._send(body)
-        return self.take_pending()
+        answer = self._send(self._buffer)
+        self._pending = None
+        return answer
 
     def discard(self) -> None:
         """Forget the buffer and any unsent response (an error answer replaces them)."""
@@ -125,13 +167,24 @@ class Response:
             return data
         raise TypeError(message)
 
-    def _send(self, body: bytes) -> None:
+    def _send(self, body: bytes) -> Answer:
         headers = self.headers
-        del headers["Content-Length"]  # the core sets the real one
-        self._pending = CoreResponse(body, self.status, headers.pairs() if headers else None)
+        data = headers._data
+        data.pop("content-length", None)  # the real one is added below
+        raw: list[tuple[bytes, bytes]] = []
+        for value, name in data.values():
+            text = value if type(value) is str else str(value)
+            pair = _ENCODED.get((name, text))
+            raw.append(pair if pair is not None else _encoded(name, text))
+        status = self.status
+        # As the core's Response: a length unless the status has no body or it is chunked.
+        if status not in _NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
+            raw.append((b"content-length", str(len(body)).encode()))
+        answer = self._pending = Answer(status, raw, body)
         headers.set_raw("content-length", len(body), "Content-Length")  # visible, as before
         self._buffer = None
         self.alive = False
+        return answer
 
     def _stream(self, content: Iterable[bytes] | AsyncIterable[bytes]) -> None:
         headers = self.headers
