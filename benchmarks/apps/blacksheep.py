@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from blacksheep import Application, Request, json, text
+from blacksheep.server.routing import Router
 
 
 async def _extra_static() -> Any:
@@ -42,7 +43,8 @@ def build(extra_routes: int) -> Any:
     BlackSheep logs every 404 at INFO level by default; a deployment would not, and the other
     frameworks do not, so its server logger is set to WARNING here.
     """
-    app = Application()
+    # Its own router: the default one is process-global, and a second app would reset it.
+    app = Application(router=Router())
     app.logger.setLevel(logging.WARNING)  # Application() sets it to INFO
     router = app.router
     for i in range(extra_routes):
