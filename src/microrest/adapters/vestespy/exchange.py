@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from ...errors import ClientDisconnect
+from ...errors import ClientDisconnect, PayloadTooLarge
 from ...errors import HTTPError as CoreHTTPError
 from ...responses import Response as CoreResponse
 from .errors import HTTPError
@@ -42,6 +42,17 @@ logger = logging.getLogger("microrest.error")
 KNOWN_METHODS = frozenset(
     {"GET", "POST", "HEAD", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 )
+
+
+def _refuse_declared_length(scope: Scope, limit: int) -> None:
+    """413 before any handler runs when the declared Content-Length is over ``limit``."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            if value.isdigit() and int(value) > limit:
+                raise PayloadTooLarge(
+                    f"Request body of {int(value)} bytes exceeds the limit of {limit} bytes"
+                )
+            return
 
 
 async def _never() -> Message:
@@ -72,7 +83,11 @@ class Exchange:
         wire = _Wire(scope, receive, send)
         concurrency = server.app.concurrency
         args = (request, response)
+        limit = server.max_body_size
+        received = 0
         try:
+            if limit is not None:
+                _refuse_declared_length(scope, limit)
             listeners = server._events.get("request")
             if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
                 # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
@@ -94,6 +109,10 @@ class Exchange:
                         break  # the server stops reading once the response is complete
                     raise ClientDisconnect()
                 chunk = message.get("body", b"")
+                if limit is not None and chunk:
+                    received += len(chunk)
+                    if received > limit:  # a streamed body has no Content-Length to check
+                        raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
                 if chunk and "data" in request._events:
                     await request.trigger_async("data", (request, response, chunk), concurrency)
                     if response._pending is not None:

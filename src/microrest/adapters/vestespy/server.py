@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ...app import App
 from ...concurrency import is_async_callable
+from ...limits import Limits
 from .dispatcher import DispatchHandler, Pattern
 from .events import EventManager, Handler
 from .exchange import Exchange
@@ -65,7 +66,9 @@ class Server(EventManager):
     limiter that runs sync handlers; ``select``, ``HEADERS_LENGTH`` and ``CHUNK_LENGTH`` are
     accepted for compatibility (uvicorn parses and reads). Extensions: ``workers`` (processes
     for ``serve_forever``), ``sync_handlers="inline"`` (run sync handlers on the loop) and
-    ``compat=True`` (the original's 400 instead of 501 for a method it did not know).
+    ``compat=True`` (the original's 400 instead of 501 for a method it did not know) and
+    ``max_body_size`` (bytes a request body may stream through ``data`` events before a 413;
+    None, the default, is unbounded as in the original).
     """
 
     response_class: type[Response] = Response
@@ -83,6 +86,7 @@ class Server(EventManager):
         workers: int = 1,
         sync_handlers: Literal["thread", "inline"] = "thread",
         compat: bool = False,
+        max_body_size: int | None = None,
     ) -> None:
         super().__init__()
         if not (isinstance(handler, type) and issubclass(handler, Request)):
@@ -105,6 +109,8 @@ class Server(EventManager):
         self.debug = debug
         self.workers = workers
         self.compat = compat
+        # None: unbounded, as the original; data events stream, so memory stays flat anyway.
+        self.max_body_size = max_body_size
         self.HEADERS_LENGTH = HEADERS_LENGTH
         self.CHUNK_LENGTH = CHUNK_LENGTH
         self.console = Console()
@@ -116,6 +122,7 @@ class Server(EventManager):
             thread_limit=max_workers,
             auto_head=False,
             auto_options=False,
+            limits=Limits(max_body_size=max_body_size),
         )
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._sealed = False
