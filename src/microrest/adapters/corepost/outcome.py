@@ -7,6 +7,7 @@ every answer (success, REST exception, 404, 500) passes through the response fil
 from __future__ import annotations
 
 import json
+import json.encoder
 from typing import Any
 
 from ...responses import Response as CoreResponse
@@ -45,6 +46,38 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
 _PRIMITIVES = (str, int, float, bool, type(None))
 
 
+def _json_encoder() -> Any:
+    """``json.dumps(data)`` for shallow data without rebuilding the encoder on every call.
+
+    ``json.dumps`` with default options makes a fresh C encoder per call; this one is made
+    once with the same options (``", "`` and ``": "``, ASCII, NaN allowed). Cycle detection is
+    off: it only ever sees dicts and lists of primitives. Falls back to ``json.dumps``.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has the C accelerator
+        return json.dumps
+    options = json.JSONEncoder()
+    encoder = make(
+        None,
+        options.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        options.key_separator,
+        options.item_separator,
+        False,
+        False,
+        True,
+    )
+
+    def dumps(data: Any) -> str:
+        return "".join(encoder(data, 0))
+
+    return dumps
+
+
+_dumps_shallow = _json_encoder()
+
+
 def _shallow_plain(data: dict[Any, Any] | list[Any]) -> bool:
     values = data.values() if type(data) is dict else data
     return all(type(value) in _PRIMITIVES for value in values)
@@ -67,7 +100,7 @@ def fast_response(facade: CorePostRequest, result: Any, is_async: bool) -> CoreR
             return None
         accept = _accept(facade)
         if accept is None or accept == "*/*" or accept == JSON:
-            return CoreResponse(json.dumps(result).encode("utf-8"), code, media_type=JSON)
+            return CoreResponse(_dumps_shallow(result).encode("utf-8"), code, media_type=JSON)
     return None
 
 

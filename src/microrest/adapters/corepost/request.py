@@ -43,30 +43,47 @@ class ReceivedHeaders(dict[str, str]):
         return super().setdefault(key.lower(), default)
 
 
+class _RawPath:
+    """``request.path`` computed on first read, then an ordinary (assignable) attribute."""
+
+    def __get__(self, facade: CorePostRequest | None, owner: type) -> Any:
+        if facade is None:
+            return self
+        scope = facade.request.scope
+        raw_path = scope.get("raw_path")
+        path: str = raw_path.decode("latin-1") if raw_path else scope["path"]
+        facade.__dict__["path"] = path
+        return path
+
+
 class CorePostRequest:
-    """What a CorePost handler gets as ``request`` (a twisted.web Request look-alike)."""
+    """What a CorePost handler gets as ``request`` (a twisted.web Request look-alike).
+
+    Only ``request`` and ``method`` are set per request; every other attribute starts as the
+    class-level default below and becomes an instance attribute when first assigned, so a
+    handler that reads nothing costs next to nothing.
+    """
+
+    path: str = _RawPath()  # type: ignore[assignment]
+    json: Any = None
+    xml: Any = None
+    yaml: Any = None
+    data: bytes = b""
+    finished = False
+    startedWriting = False  # noqa: N815 - Twisted's name
+    response_headers: list[tuple[str, str]] | tuple[()] = ()
+    written: list[bytes] | tuple[()] = ()
+    code_set = False
+    _code = 200
+    _args: dict[str, list[str]] | None = None
+    _headers: ReceivedHeaders | None = None
+    streamer: Any = None
+    stream_send: Callable[..., Any] | None = None
+    stream_filters: tuple[Any, ...] = ()
 
     def __init__(self, request: Request) -> None:
-        scope = request.scope
         self.request = request
-        self.method: str = scope["method"]
-        raw_path = scope.get("raw_path")
-        self.path: str = raw_path.decode("latin-1") if raw_path else scope["path"]
-        self.json: Any = None
-        self.xml: Any = None
-        self.yaml: Any = None
-        self.data: bytes = b""
-        self.finished = False
-        self.startedWriting = False  # noqa: N815 - Twisted's name
-        self.response_headers: list[tuple[str, str]] = []
-        self.written: list[bytes] = []
-        self.code_set = False
-        self._code = 200
-        self._args: dict[str, list[str]] | None = None
-        self._headers: ReceivedHeaders | None = None
-        self.streamer: Any = None
-        self.stream_send: Callable[..., Any] | None = None
-        self.stream_filters: tuple[Any, ...] = ()
+        self.method: str = request.scope["method"]
 
     # what the client sent ----------------------------------------------------------------
 
@@ -132,8 +149,9 @@ class CorePostRequest:
     def setHeader(self, name: str, value: str) -> None:  # noqa: N802
         """Set a response header, replacing an earlier value of the same name."""
         lowered = name.lower()
-        self.response_headers = [h for h in self.response_headers if h[0].lower() != lowered]
-        self.response_headers.append((name, str(value)))
+        kept = [h for h in self.response_headers if h[0].lower() != lowered]
+        kept.append((name, str(value)))
+        self.response_headers = kept
 
     def write(self, data: bytes | str) -> None:
         """Send part of the body now (async handlers) or when the handler returns (sync ones)."""
@@ -147,8 +165,10 @@ class CorePostRequest:
             self.streamer = start_streamer(self, self.stream_send, self.stream_filters)
         if self.streamer is not None:
             self.streamer.push(chunk)
-        else:
+        elif isinstance(self.written, list):
             self.written.append(chunk)
+        else:
+            self.written = [chunk]
 
     def finish(self) -> None:
         """End the body written with :meth:`write`."""
