@@ -12,13 +12,13 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
-from ...requests import Request
 from ...routing.route import source_of
 from .body import read_body
 from .enums import MediaType
 from .handler import HandlerSpec
-from .outcome import apply_filters, fast_response, render_result, to_core
-from .request import CorePostRequest
+from .outcome import apply_filters, fast_answer, render_result, to_core
+from .request import facade_over
+from .response import Response
 
 if TYPE_CHECKING:
     from ...types import Receive, Scope, Send
@@ -30,6 +30,8 @@ FACADE_KEY = "corepost.request"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # What twisted.web rendered; anything else it refused with 501 before CorePost saw it.
 TWISTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD"})
+# Results that are certainly not awaitable: the common ones skip ``inspect.isawaitable``.
+_PLAIN_RESULTS = frozenset({dict, list, tuple, str, bytes, int, float, bool, type(None), Response})
 
 
 def _content_type(scope: Scope) -> str:
@@ -78,11 +80,11 @@ class Dispatcher:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         owner = self.owner
-        request = Request(scope, receive)
-        facade = CorePostRequest(request)
+        facade = facade_over(scope, receive)
         scope[FACADE_KEY] = facade
-        for item in owner.request_filters:
-            item.filterRequest(facade)
+        if owner.request_filters:
+            for item in owner.request_filters:
+                item.filterRequest(facade)
         method = facade.method
         if owner.compat and method not in TWISTED_METHODS:
             raise NotImplementedHTTP()
@@ -106,10 +108,12 @@ class Dispatcher:
                 if key not in kwargs:
                     kwargs[key] = value
         spec.check(kwargs)
+        response_filters = owner.response_filters
         try:
             if spec.is_async:
                 facade.stream_send = send  # write() starts a Streamer on first use
-                facade.stream_filters = owner.response_filters
+                if response_filters:
+                    facade.stream_filters = response_filters
                 try:
                     result = await spec.func(facade, **kwargs)
                 except BaseException:
@@ -120,14 +124,28 @@ class Dispatcher:
                     await facade.streamer.close()
                     return
             else:
-                result = await owner.app.concurrency.run(spec.func, facade, **kwargs)
-                if inspect.isawaitable(result):
+                concurrency = owner.app.concurrency
+                if concurrency.mode == "inline":
+                    result = spec.func(facade, **kwargs)
+                else:
+                    result = await concurrency.run(spec.func, facade, **kwargs)
+                if type(result) not in _PLAIN_RESULTS and inspect.isawaitable(result):
                     result = await result
-            response_filters = owner.response_filters
             if not response_filters and not facade.response_headers:
-                fast = fast_response(facade, result, spec.is_async)
+                fast = fast_answer(facade, result)
                 if fast is not None:
-                    await fast(scope, receive, send)
+                    code, content_type, body = fast
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": code,
+                            "headers": [
+                                (b"content-length", str(len(body)).encode()),
+                                (b"content-type", content_type),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
                     return
             answer = render_result(facade, result, spec.is_async)
             if response_filters:
@@ -135,4 +153,4 @@ class Dispatcher:
             await to_core(facade, answer)(scope, receive, send)
         finally:
             if document is not None:
-                await request.close()
+                await facade.request.close()

@@ -15,14 +15,14 @@ from .convert import JSON, negotiate, to_plain
 from .request import CorePostRequest
 from .response import Response
 
-__all__ = ["TEXT", "apply_filters", "fast_response", "render_result", "to_core"]
+__all__ = ["TEXT", "apply_filters", "fast_answer", "render_result", "to_core"]
 
 TEXT = "text/plain; charset=utf-8"
 _NO_BODY = frozenset({204, 304})
 
 
 def _accept(facade: CorePostRequest) -> str | None:
-    for name, value in facade.request.scope["headers"]:
+    for name, value in facade._scope["headers"]:
         if name == b"accept":
             return bytes(value).decode("latin-1")
     return None
@@ -43,21 +43,23 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
     return Response(code, body, {"Content-Type": media_type})
 
 
-_PRIMITIVES = (str, int, float, bool, type(None))
+_PRIMITIVES = frozenset({str, int, float, bool, type(None)})
+_TEXT_TYPE = TEXT.encode("latin-1")
+_JSON_TYPE = JSON.encode("latin-1")
 
 
-def _json_encoder() -> Any:
-    """``json.dumps(data)`` for shallow data without rebuilding the encoder on every call.
+def _chunk_encoder() -> Any:
+    """``json.dumps(data)``'s chunks, without rebuilding the encoder on every call.
 
     ``json.dumps`` with default options makes a fresh C encoder per call; this one is made
     once with the same options (``", "`` and ``": "``, ASCII, NaN allowed). Cycle detection is
-    off: it only ever sees dicts and lists of primitives. Falls back to ``json.dumps``.
+    off: it only ever sees dicts and lists of primitives.
     """
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython always has the C accelerator
-        return json.dumps
+        return lambda data, level: (json.dumps(data),)
     options = json.JSONEncoder()
-    encoder = make(
+    return make(
         None,
         options.default,
         json.encoder.encode_basestring_ascii,
@@ -69,38 +71,37 @@ def _json_encoder() -> Any:
         True,
     )
 
-    def dumps(data: Any) -> str:
-        return "".join(encoder(data, 0))
 
-    return dumps
+_encode_chunks = _chunk_encoder()
 
 
-_dumps_shallow = _json_encoder()
+def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes] | None:
+    """(status, content type, body) of the common results, or None for the general path.
 
-
-def _shallow_plain(data: dict[Any, Any] | list[Any]) -> bool:
-    values = data.values() if type(data) is dict else data
-    return all(type(value) in _PRIMITIVES for value in values)
-
-
-def fast_response(facade: CorePostRequest, result: Any, is_async: bool) -> CoreResponse | None:
-    """The common results straight to a core response, or None for the general path.
-
-    Only used when no response filter and no ``setHeader`` can change the answer; produces
-    exactly what ``render_result`` + ``to_core`` would.
+    Only used when no response filter and no ``setHeader`` can change the answer, and only
+    for results the general path sends with ``Content-Length`` and one ``Content-Type``:
+    text, and flat dicts/lists the client takes as JSON. The caller sends exactly what
+    ``render_result`` + ``to_core`` would, without building the response objects.
     """
     if facade.startedWriting or facade.finished:
         return None
+    code = facade._code if facade.code_set else (201 if facade.method == "POST" else 200)
+    if code < 200 or code in _NO_BODY:
+        return None
     kind = type(result)
-    code = facade.code if facade.code_set else (201 if facade.method == "POST" else 200)
     if kind is str:
-        return CoreResponse(result.encode("utf-8"), code, media_type=TEXT)
+        return code, _TEXT_TYPE, result.encode("utf-8")
     if kind is dict or kind is list:
-        if not _shallow_plain(result):
-            return None
-        accept = _accept(facade)
-        if accept is None or accept == "*/*" or accept == JSON:
-            return CoreResponse(_dumps_shallow(result).encode("utf-8"), code, media_type=JSON)
+        primitives = _PRIMITIVES
+        for value in result.values() if kind is dict else result:
+            if type(value) not in primitives:
+                return None
+        for name, value in facade._scope["headers"]:
+            if name == b"accept":
+                if value != b"*/*" and value != b"application/json":
+                    return None
+                break
+        return code, _JSON_TYPE, "".join(_encode_chunks(result, 0)).encode("utf-8")
     return None
 
 

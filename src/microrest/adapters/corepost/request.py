@@ -12,10 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-if TYPE_CHECKING:
-    from ...requests import Request
+from ...requests import Request
 
-__all__ = ["CorePostRequest", "ReceivedHeaders"]
+if TYPE_CHECKING:
+    from ...types import Receive, Scope
+
+__all__ = ["CorePostRequest", "ReceivedHeaders", "facade_over"]
 
 
 class ReceivedHeaders(dict[str, str]):
@@ -49,7 +51,7 @@ class _RawPath:
     def __get__(self, facade: CorePostRequest | None, owner: type) -> Any:
         if facade is None:
             return self
-        scope = facade.request.scope
+        scope = facade._scope
         raw_path = scope.get("raw_path")
         path: str = raw_path.decode("latin-1") if raw_path else scope["path"]
         facade.__dict__["path"] = path
@@ -59,10 +61,13 @@ class _RawPath:
 class CorePostRequest:
     """What a CorePost handler gets as ``request`` (a twisted.web Request look-alike).
 
-    Only ``request`` and ``method`` are set per request; every other attribute starts as the
-    class-level default below and becomes an instance attribute when first assigned, so a
-    handler that reads nothing costs next to nothing.
+    Per request only the scope, ``receive`` and ``method`` are stored (slots); the core
+    ``Request`` is built on first use, and every other attribute starts as the class-level
+    default below and becomes an instance attribute when first assigned, so a handler that
+    reads nothing costs next to nothing.
     """
+
+    __slots__ = ("_scope", "_receive", "_request", "method", "__dict__")
 
     path: str = _RawPath()  # type: ignore[assignment]
     json: Any = None
@@ -82,15 +87,25 @@ class CorePostRequest:
     stream_filters: tuple[Any, ...] = ()
 
     def __init__(self, request: Request) -> None:
-        self.request = request
+        self._request: Request | None = request
+        self._scope: Scope = request.scope
+        self._receive: Receive = request.receive
         self.method: str = request.scope["method"]
+
+    @property
+    def request(self) -> Request:
+        """The core :class:`~microrest.Request` underneath (built on first use)."""
+        request = self._request
+        if request is None:
+            request = self._request = Request(self._scope, self._receive)
+        return request
 
     # what the client sent ----------------------------------------------------------------
 
     @property
     def uri(self) -> str:
         """The path with its query string, as the client sent it."""
-        query = self.request.scope.get("query_string", b"")
+        query = self._scope.get("query_string", b"")
         return self.path + ("?" + query.decode("latin-1") if query else "")
 
     @property
@@ -98,7 +113,7 @@ class CorePostRequest:
         """Query string arguments (plus form fields once the body is read), every value a list."""
         if self._args is None:
             self._args = {}
-            query = self.request.scope.get("query_string", b"")
+            query = self._scope.get("query_string", b"")
             if query:
                 for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
                     self._args.setdefault(key, []).append(value)
@@ -109,7 +124,7 @@ class CorePostRequest:
         """Lower-cased request headers; filters may edit them before the handler runs."""
         if self._headers is None:
             headers = ReceivedHeaders()
-            for name, value in self.request.scope["headers"]:
+            for name, value in self._scope["headers"]:
                 key, text = name.decode("latin-1").lower(), value.decode("latin-1")
                 previous = dict.get(headers, key)
                 headers[key] = text if previous is None else previous + ", " + text
@@ -123,7 +138,7 @@ class CorePostRequest:
 
     def getClientIP(self) -> str | None:  # noqa: N802
         """The peer address, when the server knows it."""
-        client = self.request.scope.get("client")
+        client = self._scope.get("client")
         return client[0] if client else None
 
     @property
@@ -180,3 +195,16 @@ class CorePostRequest:
 
     def __repr__(self) -> str:
         return f"<CorePostRequest {self.method} {self.path}>"
+
+
+_new = object.__new__
+
+
+def facade_over(scope: Scope, receive: Receive) -> CorePostRequest:
+    """A facade straight over the ASGI scope: the dispatcher's per-request constructor."""
+    facade: CorePostRequest = _new(CorePostRequest)
+    facade._scope = scope
+    facade._receive = receive
+    facade._request = None
+    facade.method = scope["method"]
+    return facade
