@@ -73,6 +73,22 @@ def _chunk_encoder() -> Any:
 
 
 _encode_chunks = _chunk_encoder()
+_FAST_DEPTH = 32  # deeper documents take the general path (its depth check, its errors)
+
+
+def _is_plain(data: dict[Any, Any] | list[Any], depth: int) -> bool:
+    """Only exact dicts, lists and primitives, not nested deeper than ``_FAST_DEPTH``:
+    what ``to_plain`` returns unchanged (so bounded, it also proves there is no cycle)."""
+    if depth > _FAST_DEPTH:
+        return False
+    primitives = _PRIMITIVES
+    for value in data.values() if type(data) is dict else data:
+        kind = type(value)
+        if kind not in primitives and (
+            (kind is not dict and kind is not list) or not _is_plain(value, depth + 1)
+        ):
+            return False
+    return True
 
 
 def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes] | None:
@@ -80,7 +96,7 @@ def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes
 
     Only used when no response filter and no ``setHeader`` can change the answer, and only
     for results the general path sends with ``Content-Length`` and one ``Content-Type``:
-    text, and flat dicts/lists the client takes as JSON. The caller sends exactly what
+    text, and plain dicts/lists the client takes as JSON. The caller sends exactly what
     ``render_result`` + ``to_core`` would, without building the response objects.
     """
     if facade.startedWriting or facade.finished:
@@ -92,10 +108,8 @@ def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes
     if kind is str:
         return code, _TEXT_TYPE, result.encode("utf-8")
     if kind is dict or kind is list:
-        primitives = _PRIMITIVES
-        for value in result.values() if kind is dict else result:
-            if type(value) not in primitives:
-                return None
+        if not _is_plain(result, 0):
+            return None
         for name, value in facade._scope["headers"]:
             if name == b"accept":
                 if value != b"*/*" and value != b"application/json":
