@@ -116,6 +116,9 @@ ALL: dict[str, Scenario] = {
     )
 }
 
+#: Every scenario: what the microrest apps declare (they alone serve the sync variants).
+EVERY: frozenset[str] = frozenset(ALL)
+
 #: What an app module implements when it declares no ``SCENARIOS`` of its own.
 DEFAULT: tuple[str, ...] = ("plaintext", "json", "param", "echo", "notfound")
 

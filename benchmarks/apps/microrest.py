@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.scenarios import EVERY
 from microrest import App, JSONResponse, PlainTextResponse, Request
 
-SCENARIOS = {
-    "plaintext",
-    "json",
-    "param",
-    "echo",
-    "notfound",
-    "param_sync_inline",
-    "param_sync_thread",
-}
+SCENARIOS = EVERY
 
 
 async def _extra(request: Request) -> str:

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.scenarios import EVERY
 from microrest.adapters.corepost.enums import Http
 from microrest.adapters.corepost.web import CorePost
 
-SCENARIOS = {
-    "plaintext",
-    "json",
-    "param",
-    "echo",
-    "notfound",
-    "param_sync_inline",
-    "param_sync_thread",
-}
+SCENARIOS = EVERY
 
 PARAM = "/users/<int:id>/posts/<slug>"
 

@@ -15,18 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from benchmarks.scenarios import EVERY
 from microrest.adapters import vestespy
 from microrest.adapters.vestespy.tools import Dispatcher, Event
 
-SCENARIOS = {
-    "plaintext",
-    "json",
-    "param",
-    "echo",
-    "notfound",
-    "param_sync_inline",
-    "param_sync_thread",
-}
+SCENARIOS = EVERY
 
 PARAM = "/users/:id/posts/(?P<slug>[^/]+)"
 Req = vestespy.Request

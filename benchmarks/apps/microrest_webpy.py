@@ -13,17 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import microrest.adapters.webpy as web
+from benchmarks.scenarios import EVERY
 from microrest.adapters.webpy.json import JSONHandler
 
-SCENARIOS = {
-    "plaintext",
-    "json",
-    "param",
-    "echo",
-    "notfound",
-    "param_sync_inline",
-    "param_sync_thread",
-}
+SCENARIOS = EVERY
 
 PARAM = "/users/([0-9]+)/posts/([^/]+)"
 
