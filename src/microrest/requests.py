@@ -37,7 +37,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
     _DecodeError = (json.JSONDecodeError, UnicodeDecodeError)
 
-__all__ = ["Request", "StreamConsumed"]
+__all__ = ["Request", "StreamConsumed", "declared_length"]
 
 DEFAULT_LIMITS = Limits()
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
@@ -69,6 +69,25 @@ def _json_depth_exceeds(body: bytes, limit: int) -> bool:
 def media_type_of(content_type: str) -> str:
     """``'Application/JSON; charset=utf-8'`` -> ``'application/json'``."""
     return content_type.split(";", 1)[0].strip().lower()
+
+
+def declared_length(scope: Scope, limit: int | None = None) -> int | None:
+    """The request's Content-Length, None when absent; checked before any body is read.
+
+    A malformed value is a 400, one over ``limit`` a 413. Shared by every body reader, the
+    core's and the styles' that read the wire themselves.
+    """
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            if not value.isdigit():  # bytes.isdigit() admits ASCII digits only
+                raise BadRequest(f"Invalid Content-Length header: {value.decode('latin-1')!r}")
+            length = int(value)
+            if limit is not None and length > limit:
+                raise PayloadTooLarge(
+                    f"Request body of {length} bytes exceeds the limit of {limit} bytes"
+                )
+            return length
+    return None
 
 
 class Request:
@@ -175,19 +194,6 @@ class Request:
 
     # the body -------------------------------------------------------------------------------
 
-    def _declared_length(self, limit: int | None) -> int | None:
-        raw = self.headers.get("content-length")
-        if raw is None:
-            return None
-        if not raw.isascii() or not raw.isdigit():
-            raise BadRequest(f"Invalid Content-Length header: {raw!r}")
-        length = int(raw)
-        if limit is not None and length > limit:
-            raise PayloadTooLarge(
-                f"Request body of {length} bytes exceeds the limit of {limit} bytes"
-            )
-        return length
-
     async def stream(self, limit: int | None | type[_Unset] = None) -> AsyncGenerator[bytes, None]:
         """Yield body chunks as they arrive, enforcing ``limit`` bytes (default: the route's).
 
@@ -205,7 +211,7 @@ class Request:
             bound = limits.max_stream_size or limits.max_body_size
         else:
             bound = None if limit is _Unset else limit  # type: ignore[assignment]
-        self._declared_length(bound)
+        declared_length(self.scope, bound)
         received = 0
         while True:
             message = await self.receive()

@@ -25,6 +25,7 @@ import anyio
 
 from ...errors import ClientDisconnect, PayloadTooLarge
 from ...errors import HTTPError as CoreHTTPError
+from ...requests import declared_length
 from ...responses import Response as CoreResponse
 from .errors import HTTPError
 from .events import ANSWERS, Event
@@ -42,17 +43,6 @@ logger = logging.getLogger("microrest.error")
 KNOWN_METHODS = frozenset(
     {"GET", "POST", "HEAD", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 )
-
-
-def _refuse_declared_length(scope: Scope, limit: int) -> None:
-    """413 before any handler runs when the declared Content-Length is over ``limit``."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            if value.isdigit() and int(value) > limit:
-                raise PayloadTooLarge(
-                    f"Request body of {int(value)} bytes exceeds the limit of {limit} bytes"
-                )
-            return
 
 
 async def _never() -> Message:
@@ -87,7 +77,7 @@ class Exchange:
         received = 0
         try:
             if limit is not None:
-                _refuse_declared_length(scope, limit)
+                declared_length(scope, limit)  # 413 before any handler runs
             listeners = server._events.get("request")
             if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
                 # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
