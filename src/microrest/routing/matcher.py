@@ -90,7 +90,6 @@ class Router:
     def __init__(self) -> None:
         self.static: dict[str, Leaf] = {}
         self.root = Node()
-        self.regexes: list[tuple[Route, Leaf]] = []
         # The regexes a path can match, by its first segment: those whose pattern fixes that
         # segment plus every one that does not (``_regex_any``), each list in registration order.
         self._regex_by_segment: dict[str, list[tuple[Route, Leaf]]] = {}
@@ -160,7 +159,6 @@ class Router:
         return node.leaf
 
     def _add_regex(self, entry: tuple[Route, Leaf]) -> None:
-        self.regexes.append(entry)
         segment = _first_segment(entry[0])
         if segment is None:
             self._regex_any.append(entry)
