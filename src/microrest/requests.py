@@ -194,23 +194,26 @@ class Request:
 
     # the body -------------------------------------------------------------------------------
 
-    async def stream(self, limit: int | None | type[_Unset] = None) -> AsyncGenerator[bytes, None]:
-        """Yield body chunks as they arrive, enforcing ``limit`` bytes (default: the route's).
+    def stream(self, limit: int | None = None) -> AsyncGenerator[bytes, None]:
+        """Yield body chunks as they arrive, enforcing ``limit`` bytes (default: the route's
+        ``max_stream_size``, else its ``max_body_size``).
 
         Raises ``PayloadTooLarge`` as soon as the bound is passed and ``ClientDisconnect``
         if the client leaves before the end.
         """
+        if limit is None:
+            limits = self.limits
+            limit = limits.max_stream_size or limits.max_body_size
+        return self._chunks(limit)
+
+    async def _chunks(self, bound: int | None) -> AsyncGenerator[bytes, None]:
+        """The body's chunks within ``bound`` bytes (None: unbounded)."""
         if self._body is not None:
             yield self._body
             return
         if self._consumed:
             raise StreamConsumed("the request body was already streamed; read it once")
         self._consumed = True
-        if limit is None:
-            limits = self.limits
-            bound = limits.max_stream_size or limits.max_body_size
-        else:
-            bound = None if limit is _Unset else limit  # type: ignore[assignment]
         declared_length(self.scope, bound)
         received = 0
         while True:
@@ -231,10 +234,9 @@ class Request:
     async def body(self) -> bytes:
         """The whole body, read once and kept; bounded by ``Limits.max_body_size``."""
         if self._body is None:
-            limit = self.limits.max_body_size
             if self._consumed:
                 raise StreamConsumed("the request body was already streamed; read it once")
-            chunks = [chunk async for chunk in self.stream(_Unset if limit is None else limit)]
+            chunks = [chunk async for chunk in self._chunks(self.limits.max_body_size)]
             self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return self._body
 
@@ -309,8 +311,4 @@ class Request:
         return f"<Request {self.scope.get('method')} {self.scope.get('path')}>"
 
 
-class _Unset:
-    """Marks 'no limit' where None means 'the route's limit'."""
-
-
-_UNSET: Any = _Unset()
+_UNSET: Any = object()  # "not parsed yet", where None is a valid JSON document
