@@ -7,14 +7,13 @@ Nothing is parsed until asked for, and each parse happens once. Every body reade
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from starlette.requests import cookie_parser
 
+from .codec import json_loads
 from .errors import (
     BadRequest,
     ClientDisconnect,
@@ -28,20 +27,9 @@ if TYPE_CHECKING:
     from .routing.route import Route
     from .types import Receive, Scope
 
-try:  # orjson is optional and several times faster
-    import orjson
-
-    _loads: Any = orjson.loads
-    _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
-except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
-    _DecodeError = (json.JSONDecodeError, UnicodeDecodeError)
-
 __all__ = ["Request", "StreamConsumed", "declared_length"]
 
 DEFAULT_LIMITS = Limits()
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
 class StreamConsumed(MicrorestError, RuntimeError):
@@ -50,20 +38,6 @@ class StreamConsumed(MicrorestError, RuntimeError):
 
 async def _empty_receive() -> dict[str, Any]:
     raise ClientDisconnect("this request has no receive channel")
-
-
-def _json_depth_exceeds(body: bytes, limit: int) -> bool:
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    depth = 0
-    for found in _BRACKETS.finditer(_STRINGS.sub(b"", body)):
-        if found.group() in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 def media_type_of(content_type: str) -> str:
@@ -251,19 +225,7 @@ class Request:
                 raise UnsupportedMediaType(
                     f"Expected a JSON body (Content-Type: application/json), got {media_type!r}"
                 )
-            body = await self.body()
-            if not body.strip():
-                raise BadRequest("Request body is empty; expected JSON")
-            if _json_depth_exceeds(body, self.limits.max_json_depth):
-                raise BadRequest(
-                    f"JSON body is nested deeper than {self.limits.max_json_depth} levels"
-                )
-            try:
-                self._json = _loads(body)
-            except _DecodeError as exc:
-                raise BadRequest(f"Invalid JSON body: {exc}") from None
-            except (ValueError, RecursionError) as exc:
-                raise BadRequest(f"Invalid JSON body: {exc}") from None
+            self._json = json_loads(await self.body(), self.limits.max_json_depth)
         return self._json
 
     async def form(self) -> FormData:

@@ -8,7 +8,6 @@ breaking the connection later.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from collections.abc import AsyncIterable, Iterable, Mapping
@@ -21,16 +20,10 @@ import anyio
 import anyio.to_thread
 from starlette.datastructures import MutableHeaders
 
+from .codec import json_dumps
 from .concurrency import iterate_in_thread
 from .errors import InvalidHeader, NotFound
 from .types import Receive, Scope, Send
-
-try:
-    import orjson
-
-    _HAS_ORJSON = True
-except ImportError:  # pragma: no cover - depends on the environment
-    _HAS_ORJSON = False
 
 __all__ = [
     "FileResponse",
@@ -44,7 +37,7 @@ __all__ = [
 ]
 
 HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
-_NO_BODY_STATUSES = frozenset({204, 304})
+NO_BODY_STATUSES = frozenset({204, 304})  # and every 1xx: statuses whose answer has no body
 CHUNK_SIZE = 64 * 1024
 _CONTENT_TYPES: dict[tuple[str | None, str], bytes | None] = {}
 
@@ -137,7 +130,7 @@ class Response:
 
     def _default_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers of a response built without any: the hot path, no set, no checks."""
-        if self.status_code in _NO_BODY_STATUSES or self.status_code < 200:
+        if self.status_code in NO_BODY_STATUSES or self.status_code < 200:
             return []
         raw = [(b"content-length", str(len(self.body)).encode())]
         content_type = self._content_type()
@@ -148,7 +141,7 @@ class Response:
     def _finish_headers(self) -> None:
         raw = self.raw_headers
         names = {name for name, _ in raw}
-        if self.status_code not in _NO_BODY_STATUSES and self.status_code >= 200:
+        if self.status_code not in NO_BODY_STATUSES and self.status_code >= 200:
             if b"content-length" not in names and b"transfer-encoding" not in names:
                 raw.append((b"content-length", str(len(self.body)).encode()))
             if b"content-type" not in names:
@@ -225,30 +218,13 @@ class HTMLResponse(Response):
     media_type = "text/html"
 
 
-def _json_default(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 class JSONResponse(Response):
     """JSON via orjson when installed (falling back to the stdlib for what orjson refuses)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        if _HAS_ORJSON:
-            try:
-                # Annotated so mypy agrees whether or not orjson (optional) is installed.
-                encoded: bytes = orjson.dumps(content)
-                return encoded
-            except TypeError:
-                pass
-        return json.dumps(
-            content,
-            ensure_ascii=False,
-            allow_nan=False,
-            separators=(",", ":"),
-            default=_json_default,
-        ).encode("utf-8")
+        return json_dumps(content)
 
 
 class RedirectResponse(Response):

@@ -26,6 +26,7 @@ from microrest import (
     Response,
     StreamingResponse,
 )
+from microrest import codec as codec_module
 from microrest import responses as responses_module
 from microrest.errors import InvalidHeader
 from microrest.testing import Client
@@ -123,7 +124,7 @@ def test_json_response_with_and_without_orjson(
 ) -> None:
     if use_orjson:
         pytest.importorskip("orjson")
-    monkeypatch.setattr(responses_module, "_HAS_ORJSON", use_orjson)
+    monkeypatch.setattr(codec_module, "_HAS_ORJSON", use_orjson)
     response = JSONResponse(DATA)
     assert response.body == (
         b'{"text":"h\xc3\xa9llo \xe2\x98\x83","n":[1,2.5,null,true],"nested":{"a":{"b":[]}}}'
@@ -137,7 +138,7 @@ def test_json_response_with_and_without_orjson(
 def test_json_unserialisable_is_a_500(
     monkeypatch: pytest.MonkeyPatch, use_orjson: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(responses_module, "_HAS_ORJSON", use_orjson)
+    monkeypatch.setattr(codec_module, "_HAS_ORJSON", use_orjson)
     response = get(lambda: JSONResponse({"when": object()}))
     assert response.status_code == 500
     assert "not JSON serializable" in caplog.text

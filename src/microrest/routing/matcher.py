@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import RouteConflict
-from .route import Route, qualname_of, source_of
+from .route import REGEX_SYNTAX, Route, qualname_of, source_of
 from .templates import Segment
 
 if TYPE_CHECKING:
@@ -313,7 +313,6 @@ def _policy(resolution: Resolution) -> str | None:
     return resolution.policy
 
 
-_REGEX_SYNTAX = frozenset(".^$*+?{}[]|()\\")
 _QUANTIFIERS = frozenset("*+?{")
 
 
@@ -333,7 +332,7 @@ def _first_segment(route: Route) -> str | None:
     if "|" in pattern or regex.flags & (re.IGNORECASE | re.VERBOSE):
         return None
     end = 0
-    while end < len(pattern) and pattern[end] not in _REGEX_SYNTAX:
+    while end < len(pattern) and pattern[end] not in REGEX_SYNTAX:
         end += 1
     if end < len(pattern) and pattern[end] in _QUANTIFIERS:
         end -= 1

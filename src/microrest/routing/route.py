@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from ..app import App
     from ..requests import Request
 
-__all__ = ["HTTP_METHODS", "Route", "RouteInfo", "TrailingSlash", "source_of"]
+__all__ = [
+    "HTTP_METHODS",
+    "REGEX_SYNTAX",
+    "Route",
+    "RouteInfo",
+    "TrailingSlash",
+    "literal_path",
+    "qualname_of",
+    "source_of",
+]
 
 TrailingSlash = Literal["strict", "redirect", "ignore"]
 TRAILING_SLASH_POLICIES = ("strict", "redirect", "ignore")
@@ -26,6 +35,21 @@ HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+REGEX_SYNTAX = frozenset(".^$*+?{}[]|()\\")
+
+
+def literal_path(pattern: str) -> str | None:
+    """``pattern`` when, as a regex, it can only ever match that exact path, else None.
+
+    A literal path can be served as a static route (a dict lookup instead of a regex scan).
+    ``/`` stays a regex: mounted under a prefix, the core serves a static ``/`` at the bare
+    prefix, while a style's ``/`` regex is the prefix plus a slash.
+    """
+    if len(pattern) > 1 and pattern[0] == "/" and not REGEX_SYNTAX.intersection(pattern):
+        return pattern
+    return None
 
 
 def source_of(obj: object) -> str:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...app import App
-from ...concurrency import SyncMode
 from ...limits import Limits
+from ...toolkit import SyncMode
 from .dispatch import Dispatcher
 from .errors import install_error_handlers
 from .filters import split_filters

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ...negotiation import best_match
+from ...toolkit import best_match
 from .optional import load_yaml_module
 
 __all__ = ["JSON", "XML", "YAML", "negotiate", "to_plain", "to_xml"]

@@ -12,7 +12,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
-from ...routing.route import source_of
+from ...toolkit import source_of
 from .body import read_body
 from .enums import MediaType
 from .handler import HandlerSpec

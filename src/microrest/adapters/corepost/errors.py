@@ -12,7 +12,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from ...errors import HTTPError, MethodNotAllowed, NotFound
-from ...pipeline import logger
+from ...toolkit import error_logger as logger
 from .dispatch import FACADE_KEY, TWISTED_METHODS
 from .exceptions import RESTException
 from .outcome import TEXT, apply_filters, to_core

@@ -11,8 +11,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ...concurrency import is_async_callable
 from ...errors import BadRequest, ConfigurationError
+from ...toolkit import is_async_callable
 
 __all__ = ["ArgumentError", "HandlerSpec"]
 

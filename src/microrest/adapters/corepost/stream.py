@@ -12,7 +12,7 @@ import contextlib
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from ...responses import encode_headers
+from ...toolkit import encode_headers
 from .outcome import TEXT, apply_filters
 from .response import Response
 

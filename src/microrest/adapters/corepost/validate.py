@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from ...concurrency import is_async_callable
+from ...toolkit import is_async_callable
 from .handler import ArgumentError
 from .optional import load_formencode
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import anyio.from_thread
 
-from ...concurrency import is_async_callable
+from ...toolkit import is_async_callable
 
 if TYPE_CHECKING:
     from .events import Event

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.from_thread
 
-from ...concurrency import is_async_callable
 from ...errors import ClientDisconnect
 from ...errors import HTTPError as CoreHTTPError
+from ...toolkit import is_async_callable
 from .errors import HTTPError
 
 if TYPE_CHECKING:

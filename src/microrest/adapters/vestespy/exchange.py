@@ -25,8 +25,8 @@ import anyio
 
 from ...errors import ClientDisconnect, PayloadTooLarge
 from ...errors import HTTPError as CoreHTTPError
-from ...requests import declared_length
 from ...responses import Response as CoreResponse
+from ...toolkit import declared_length
 from .errors import HTTPError
 from .events import ANSWERS, Event
 

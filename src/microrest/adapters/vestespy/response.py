@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...responses import StreamingResponse, encode_header
+from ...responses import StreamingResponse
+from ...toolkit import encode_header
 from .headers import Headers
 
 if TYPE_CHECKING:

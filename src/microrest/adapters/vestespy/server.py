@@ -18,8 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ...app import App
-from ...concurrency import is_async_callable
 from ...limits import Limits
+from ...toolkit import is_async_callable
 from .dispatcher import DispatchHandler, Pattern
 from .events import EventManager, Handler
 from .exchange import Exchange

@@ -22,7 +22,7 @@ import anyio
 import anyio.to_thread
 
 from ...responses import FileResponse
-from ...staticfiles import safe_join
+from ...toolkit import safe_join
 from .errors import HTTPError
 from .handler import HTTPHandler
 
