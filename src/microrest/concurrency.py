@@ -81,15 +81,24 @@ class Concurrency:
 async def iterate_in_thread(
     iterable: Iterable[T], limiter: anyio.CapacityLimiter | None = None
 ) -> AsyncIterator[T]:
-    """Drive a sync iterator from async code without blocking the loop."""
+    """Drive a sync iterator from async code without blocking the loop.
+
+    An abandoned iteration (a client that left, a cancelled task) closes a generator, so its
+    ``finally`` runs now and not whenever the garbage collector gets to it.
+    """
     iterator: Iterator[T] = iter(iterable)
     done = object()
 
     def step() -> Any:
         return next(iterator, done)
 
-    while True:
-        item = await anyio.to_thread.run_sync(step, limiter=limiter)
-        if item is done:
-            break
-        yield item
+    try:
+        while True:
+            item = await anyio.to_thread.run_sync(step, limiter=limiter)
+            if item is done:
+                break
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()

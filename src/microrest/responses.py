@@ -17,6 +17,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
 from starlette.datastructures import MutableHeaders
 
@@ -270,8 +271,14 @@ class StreamingResponse(Response):
     async def _chunks(self) -> AsyncIterable[Any]:
         content = self.content
         if hasattr(content, "__aiter__"):
-            async for chunk in content:
-                yield chunk
+            try:
+                async for chunk in content:
+                    yield chunk
+            finally:  # an abandoned stream closes its producer now, not at garbage collection
+                aclose = getattr(content, "aclose", None)
+                if aclose is not None:
+                    with anyio.CancelScope(shield=True):
+                        await aclose()
         elif hasattr(content, "read") and not isinstance(content, (str, bytes)):
             try:
                 while True:
@@ -297,10 +304,15 @@ class StreamingResponse(Response):
                     chunk = chunk.encode(charset)
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    # uvicorn's send returns at once once the client is gone, and a producer
+                    # that never awaits would then starve watch_disconnect and run to its end
+                    # (4 GB for a client that left, tests/reliability): let it run.
+                    await anyio.lowlevel.checkpoint()
         finally:
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
-                await aclose()
+                with anyio.CancelScope(shield=True):  # cleanup runs even when cancelled
+                    await aclose()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -73,9 +73,13 @@ class StaticFiles:
                 raise NotFound()
             if not scope["path"].endswith("/"):
                 query = scope.get("query_string", b"").decode("latin-1")
-                return RedirectResponse(scope["path"] + "/" + ("?" + query if query else ""), 307)
-            index = os.path.join(full, "index.html")
-            if os.path.isfile(index):
+                # One leading slash: "//host/dir" as a Location is another origin.
+                location = "/" + scope["path"].lstrip("/\\") + "/"
+                return RedirectResponse(location + ("?" + query if query else ""), 307)
+            # Every file opened goes through the confinement: an index.html symlinked out of
+            # the root is refused like any other escape.
+            index = safe_join(self.directory, os.path.join(relative, "index.html"))
+            if index is not None and os.path.isfile(index):
                 return FileResponse(index)
             return await self._not_found()
         if stat.S_ISREG(st.st_mode):
@@ -84,7 +88,7 @@ class StaticFiles:
 
     async def _not_found(self) -> Response:
         if self.html:
-            page = os.path.join(self.directory, "404.html")
-            if os.path.isfile(page):
+            page = safe_join(self.directory, "404.html")
+            if page is not None and os.path.isfile(page):
                 return FileResponse(page, status_code=404)
         raise NotFound()

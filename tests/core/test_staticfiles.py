@@ -225,3 +225,27 @@ def test_traversal_over_the_wire(served: tuple[str, int], target: bytes) -> None
 def test_wire_sanity_a_real_file_is_served(served: tuple[str, int]) -> None:
     assert raw_get(served, b"/static/hello.txt") == (200, b"hello")
     assert raw_get(served, b"/static/sub/%70age.html") == (200, b"<p>page</p>")
+
+
+def test_an_index_or_404_page_symlinked_out_of_the_root_is_never_served(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("secret")
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "index.html").symlink_to(tmp_path / "secret.txt")
+    (root / "404.html").symlink_to(tmp_path / "secret.txt")
+    app = App()
+    app.mount("/static", StaticFiles(root, html=True))
+    with Client(app) as client:
+        for path in ("/static/sub/", "/static/missing"):
+            response = client.get(path)
+            assert response.status_code == 404 and "secret" not in response.text
+
+
+def test_directory_redirects_stay_on_the_same_origin(tmp_path: Path) -> None:
+    (tmp_path / "evil.example").mkdir()
+    app = App()
+    app.mount("/", StaticFiles(tmp_path, html=True))
+    with Client(app) as client:
+        response = client.get("http://testserver//evil.example", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/evil.example/"
