@@ -8,6 +8,7 @@ a 100,000-deep document would otherwise be a ``RecursionError``).
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -17,16 +18,14 @@ try:  # orjson is optional (the "speed" extra) and several times faster
     import orjson
 
     _HAS_ORJSON = True
-    _loads: Any = orjson.loads
-    _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
 except ImportError:  # pragma: no cover - depends on the environment
     _HAS_ORJSON = False
-    _loads = json.loads
-    _DecodeError = (json.JSONDecodeError, UnicodeDecodeError)
 
 __all__ = ["DEFAULT_JSON_DEPTH", "json_depth_exceeds", "json_dumps", "json_loads"]
 
 DEFAULT_JSON_DEPTH = 512
+# orjson reads an integer past 64 bits as a float (precision lost); the stdlib keeps it exact.
+_BIG_INT = re.compile(rb"[0-9]{19}")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
@@ -54,11 +53,22 @@ def json_loads(body: bytes | str, max_depth: int = DEFAULT_JSON_DEPTH) -> Any:
     if json_depth_exceeds(raw, max_depth):
         raise BadRequest(f"JSON body is nested deeper than {max_depth} levels")
     try:
-        return _loads(raw)
-    except _DecodeError as exc:
+        if _HAS_ORJSON and _BIG_INT.search(raw) is None:
+            return orjson.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:  # both decoders' errors are ValueErrors
         raise BadRequest(f"Invalid JSON body: {exc}") from None
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest(f"Invalid JSON body: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # orjson refuses NaN and Infinity too
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} is infinity when parsed as double")
+    return value
 
 
 def _refuse(value: Any) -> Any:
@@ -67,7 +77,7 @@ def _refuse(value: Any) -> Any:
 
 def json_dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; orjson first, the stdlib for what orjson refuses (big ints, non-str
-    keys). NaN and infinities are refused either way, so both paths send the same bytes."""
+    keys). NaN and infinities become null either way, so both paths send the same bytes."""
     if _HAS_ORJSON:
         try:
             # Annotated so mypy agrees whether or not orjson (optional) is installed.
@@ -75,6 +85,22 @@ def json_dumps(value: Any) -> bytes:
             return encoded
         except TypeError:
             pass
-    return json.dumps(
-        value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_refuse
-    ).encode("utf-8")
+    try:
+        text = json.dumps(
+            value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_refuse
+        )
+    except ValueError:  # NaN or an infinity: null, as orjson writes them
+        text = json.dumps(
+            _finite_only(value), ensure_ascii=False, separators=(",", ":"), default=_refuse
+        )
+    return text.encode("utf-8")
+
+
+def _finite_only(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_only(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_only(item) for item in value]
+    return value

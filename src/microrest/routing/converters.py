@@ -6,6 +6,7 @@ over ``/n/{x:str}`` for ``/n/7`` whatever the registration order.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 import uuid
@@ -73,6 +74,10 @@ def _int_to_string(value: Any) -> str:
     return str(value)
 
 
+_FLOAT = r"[0-9]{1,30}(?:\.[0-9]{1,30})?"
+_FLOAT_FULLMATCH = re.compile(_FLOAT).fullmatch
+
+
 def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -81,7 +86,12 @@ def _float(text: str) -> float:
 
 
 def _float_to_string(value: Any) -> str:
-    return repr(float(value))
+    # Positional, shortest round-trip digits: repr() would give '1e+16', which the float
+    # regex (and so the route) does not match.
+    text = format(decimal.Decimal(repr(float(value))), "f")
+    if _FLOAT_FULLMATCH(text) is None:
+        raise ValueError(f"float path parameter {value!r} has no form the route accepts")
+    return text
 
 
 def _uuid_to_string(value: Any) -> str:
@@ -96,7 +106,7 @@ CONVERTERS: dict[str, Converter] = {
     "int": Converter(
         rf"[0-9]{{1,{MAX_INT_DIGITS}}}", int, _int_to_string, weight=10, parser=_parse_int
     ),
-    "float": Converter(r"[0-9]{1,30}(?:\.[0-9]{1,30})?", _float, _float_to_string, weight=20),
+    "float": Converter(_FLOAT, _float, _float_to_string, weight=20),
     "uuid": Converter(
         r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
         uuid.UUID,

@@ -71,15 +71,23 @@ class Template:
             converter = CONVERTERS[conv]
             text = converter.to_string(params[name])
             if converter.consumes_rest:
-                return quote(text, safe="/")
+                return "/".join(_segment(part) for part in text.split("/"))
             if "/" in text or not text:
                 raise ConfigurationError(
                     f"url_path_for({self.text!r}): {name}={text!r} cannot fill one segment; "
                     f"declare it as {{{name}:path}} to allow slashes"
                 )
-            return quote(text, safe="")
+            return _segment(text)
 
         return _PLACEHOLDER.sub(fill, self.text)
+
+
+def _segment(text: str) -> str:
+    """One percent-encoded segment; a dot segment is encoded too, since clients would remove
+    it from the path rather than send it."""
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
+    return quote(text, safe="")
 
 
 def _converter(template: str, name: str, conv_name: str | None) -> Converter:
