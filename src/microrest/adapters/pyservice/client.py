@@ -148,7 +148,10 @@ class _Base:
             return
         if not self.debug:
             response.clear()
-        raise self._remote_exception(envelope)
+        remote = self._remote_exception(envelope)
+        if isinstance(remote, RequestException):
+            remote.status_code = status
+        raise remote
 
     def _remote_exception(self, envelope: Any) -> Exception:
         if not isinstance(envelope, dict) or not isinstance(envelope.get("cls"), str):
