@@ -55,8 +55,8 @@ def test_undeclared_names_are_attribute_errors(client: pyservice.Client) -> None
 
 
 def test_defaults_and_uri() -> None:  # P-C1, P-C2
-    client = pyservice.Client(endpoint={"scheme": "http", "host": "localhost", "port": 8080,
-                                        "path": "/test/{operation}"}, operations=["foo"])  # fmt: skip
+    endpoint = {"scheme": "http", "host": "localhost", "port": 8080, "path": "/test/{operation}"}
+    client = pyservice.Client(endpoint=endpoint, operations=["foo"])
     assert client.api["uri"] == "http://localhost:8080/test/{operation}"
     assert client.plugins == {"request": [], "operation": []}  # P-C3
     assert client.exceptions.ValueError is ValueError  # P-C4
@@ -76,9 +76,9 @@ def test_undeclared_exception_is_a_request_exception(client: pyservice.Client) -
 
 def test_debug_re_raises_builtins(api: dict[str, Any]) -> None:  # P-E8: debugging
     api["debug"] = True
-    with pyservice.Client(**api, app=readme_service(debug=True)) as client:
-        with pytest.raises(RuntimeError) as caught:
-            client("boom")
+    client = pyservice.Client(**api, app=readme_service(debug=True))
+    with client, pytest.raises(RuntimeError) as caught:
+        client("boom")
     assert caught.value.args == ("secret", 1)
 
 
@@ -114,12 +114,13 @@ def test_debug_keeps_the_rest_of_the_answer_for_plugins() -> None:  # P-P5, P-P6
     for debug in (False, True):
         api = dict(README_API, debug=debug, exceptions=["FooExceptionClass"])
         client = pyservice.Client(**api, transport=scripted(answer))
+        expected = client.exceptions.FooExceptionClass
 
         @client.plugin
-        def look(request: Any, response: Any, context: Any) -> None:
+        def look(request: Any, response: Any, context: Any, expected: Any = expected) -> None:
             try:
                 context.process_request()
-            except client.exceptions.FooExceptionClass as exc:
+            except expected as exc:
                 seen.append((exc.args, response.extra))
                 raise
 
@@ -214,9 +215,9 @@ def test_timeouts_come_from_the_api_dict(
 ) -> None:
     _, api, release = network
     api["timeout"] = 0.3
-    with pyservice.Client(**api) as client:
-        with pytest.raises(client.exceptions.RequestException, match="ReadTimeout") as caught:
-            client.slow()
+    client = pyservice.Client(**api)
+    with client, pytest.raises(client.exceptions.RequestException, match="ReadTimeout") as caught:
+        client.slow()
     release.set()
     assert isinstance(caught.value.__cause__, httpx.TimeoutException)
 
