@@ -246,7 +246,9 @@ async def test_async_client_in_process(service: pyservice.Service, api: dict[str
             await client.boom()
 
 
-def test_client_plugins_scopes_order_and_caching(client: pyservice.Client) -> None:
+def test_client_plugins_scopes_order_and_caching(
+    client: pyservice.Client, service: pyservice.Service
+) -> None:
     log: list[str] = []
     cache: dict[str, Any] = {}
 
@@ -269,8 +271,7 @@ def test_client_plugins_scopes_order_and_caching(client: pyservice.Client) -> No
 
     assert client.put_item(item="x") == {"id": "1"}
     assert client.get_item(id="1") == {"item": "x"}
-    service_items = client.http.app.items  # type: ignore[attr-defined]
-    service_items["1"] = "changed on the server"
+    service.items["1"] = "changed on the server"  # type: ignore[attr-defined]
     assert client.get_item(id="1") == {"item": "x"}  # from the plugin's cache
     assert log[:3] == ["request before put_item", "operation before {'item': 'x'}",
                        "operation after {'id': '1'}"]  # fmt: skip

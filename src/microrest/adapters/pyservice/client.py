@@ -10,7 +10,7 @@ transport failure or timeout, an answer that is not a JSON object) is
 ``client.exceptions.RequestException``, with the httpx error as ``__cause__``.
 
 ``app=`` calls an ASGI app in-process (a ``Service``, or an ``App`` it is mounted in) instead
-of the network; ``with Client(**api, app=service) as client:`` also runs its lifespan.
+of the network (no socket, no lifespan).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .chain import Call, Hooks, Plan
 from .containers import Container, Context
 from .errors import UnknownOperation, check_scope
 from .exceptions import ExceptionFactory, RequestException
+from .inprocess import AsyncInProcess, InProcess
 from .wire import ENVELOPE
 
 __all__ = ["AsyncClient", "Client"]
@@ -188,11 +189,8 @@ class Client(_Base):
     ) -> None:
         super().__init__(**api)
         if app is not None:
-            from ...testing import Client as InProcess
-
-            self.http = InProcess(app, timeout=self.timeout)
-        else:
-            self.http = httpx.Client(timeout=self.timeout, transport=transport)
+            transport = InProcess(app)
+        self.http = httpx.Client(timeout=self.timeout, transport=transport)
 
     def _method(self, operation: str) -> Callable[..., Container]:
         def call(**arguments: Any) -> Container:
@@ -256,11 +254,8 @@ class AsyncClient(_Base):
     ) -> None:
         super().__init__(**api)
         if app is not None:
-            from ...testing import AsyncClient as InProcess
-
-            self.http = InProcess(app, timeout=self.timeout)
-        else:
-            self.http = httpx.AsyncClient(timeout=self.timeout, transport=transport)
+            transport = AsyncInProcess(app=app)
+        self.http = httpx.AsyncClient(timeout=self.timeout, transport=transport)
         self._concurrency = Concurrency("thread")
 
     def _method(self, operation: str) -> Callable[..., Awaitable[Container]]:

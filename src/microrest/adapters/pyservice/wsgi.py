@@ -2,43 +2,29 @@
 
 The WSGI server's thread reads the body (Content-Length, or chunked as 0.8.0 decoded it; never
 more than the limit and one byte), then the ASGI app runs on one event loop kept in a daemon
-thread for the process, so every WSGI request shares the app's thread limiter. No lifespan runs
-under WSGI: a pyservice ``Service`` has none of its own.
+thread for the process (``loop.py``), so every WSGI request shares the app's thread limiter.
+No lifespan runs under WSGI: a pyservice ``Service`` has none of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import http
-import threading
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
+
+from .loop import run_on_shared_loop
 
 if TYPE_CHECKING:
     from ...types import ASGIApp, Message
 
 __all__ = ["call_asgi_from_wsgi"]
 
-_loop: asyncio.AbstractEventLoop | None = None
-_loop_lock = threading.Lock()
 _READ = 65536
 
 
 class _BadChunks(ValueError):
     pass
-
-
-def _shared_loop() -> asyncio.AbstractEventLoop:
-    global _loop
-    with _loop_lock:
-        if _loop is None:
-            loop = asyncio.new_event_loop()
-            threading.Thread(
-                target=loop.run_forever, name="pyservice-wsgi-loop", daemon=True
-            ).start()
-            _loop = loop
-        return _loop
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -173,11 +159,7 @@ def call_asgi_from_wsgi(
     async def send(message: Message) -> None:
         sent.append(message)
 
-    future: concurrent.futures.Future[None] = asyncio.run_coroutine_threadsafe(
-        app(scope, receive, send),  # type: ignore[arg-type]
-        _shared_loop(),
-    )
-    future.result()
+    run_on_shared_loop(app(scope, receive, send))  # type: ignore[arg-type]
     start = next((m for m in sent if m["type"] == "http.response.start"), None)
     if start is None:
         _answer(500, start_response, [("Content-Length", "0")])
