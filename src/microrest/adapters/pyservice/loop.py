@@ -22,9 +22,7 @@ def _shared_loop() -> asyncio.AbstractEventLoop:
     with _lock:
         if _loop is None:
             loop = asyncio.new_event_loop()
-            threading.Thread(
-                target=loop.run_forever, name="pyservice-loop", daemon=True
-            ).start()
+            threading.Thread(target=loop.run_forever, name="pyservice-loop", daemon=True).start()
             _loop = loop
         return _loop
 
