@@ -311,3 +311,12 @@ async def test_async_client_plugins_sync_and_async(
         assert (await client.put_item(item=1)) == {"id": "1"}
     assert log == ["outer before", "inner before {'item': 1}", "inner after {'id': '1'}",
                    "outer after"]  # fmt: skip
+
+
+def test_protocol_errors_in_process(client: pyservice.Client) -> None:  # P-E4, P-E9
+    with pytest.raises(client.exceptions.RequestException, match="^404 Not Found$") as caught:
+        client.unimplemented()  # declared, never registered on the service
+    assert caught.value.status_code == 404
+    with pytest.raises(client.exceptions.RequestException, match="413 Request Entity Too Large"):
+        client.put_item(item="x" * 102400)
+    assert client.put_item(item="x" * 102380).id == "1"  # the whole call is at most 102400
