@@ -18,6 +18,10 @@ SLUG = "hello-world"
 HELLO = "Hello, World!"
 ECHO_BODY = b'{"name":"microrest","count":3,"tags":["a","b","c"],"ok":true}'
 MISS_PATH = "/no/such/route"
+#: An RPC call as pyservice's client sends it: POST of a JSON object, no Content-Type.
+CALL_PATH = "/api/0/greet"
+CALL_BODY = b'{"name":"microrest","count":3}'
+CALL_ANSWER = {"greeting": "hello microrest", "count": 3}
 
 
 def param_path(prefix: str, i: int) -> str:
@@ -113,11 +117,34 @@ ALL: dict[str, Scenario] = {
             "json",
             _param_expected(),
         ),
+        # The operation call: pyservice's operation against a core (or Starlette) JSON route
+        # doing the same work; async, and sync handlers inline or in a thread.
+        *(
+            Scenario(
+                name,
+                "POST",
+                _static(prefix + CALL_PATH),
+                200,
+                "json",
+                _const(CALL_ANSWER),
+                body=CALL_BODY,
+                headers=((b"content-length", str(len(CALL_BODY)).encode()),),
+            )
+            for name, prefix in (
+                ("call", ""),
+                ("call_sync_inline", "/sync-inline"),
+                ("call_sync_thread", "/sync-thread"),
+            )
+        ),
     )
 }
 
-#: Every scenario: what the microrest apps declare (they alone serve the sync variants).
-EVERY: frozenset[str] = frozenset(ALL)
+#: The operation-call scenarios (the pyservice app, and the routes it is compared with).
+CALL: frozenset[str] = frozenset({"call", "call_sync_inline", "call_sync_thread"})
+
+#: What the microrest apps declare (they alone serve the sync variants); the call scenarios
+#: only where an app says so.
+EVERY: frozenset[str] = frozenset(ALL) - CALL
 
 #: What an app module implements when it declares no ``SCENARIOS`` of its own.
 DEFAULT: tuple[str, ...] = ("plaintext", "json", "param", "echo", "notfound")

@@ -29,6 +29,8 @@ app = App(limits=Limits(max_body_size=MAX_BODY))
 # Where each style's items service lives in this app: the core at the root, the others under
 # their name (one entry in examples.items.STYLES adds a style here and to the tests).
 PREFIXES = {style: "" if style == "core" else f"/{style}" for style in STYLES}
+# Each style's list of items, relative to its prefix (an RPC style names its operation URL).
+LIST_PATHS: dict[str, str] = {}
 
 
 @app.get("/")
@@ -37,7 +39,7 @@ async def index(request: Request) -> dict[str, Any]:
         "name": "microrest showcase",
         "worker": os.getpid(),
         "try": ["/items", "/items/{key}", "/routes"],
-        "styles": {style: prefix + "/items" for style, prefix in PREFIXES.items()},
+        "styles": {style: prefix + LIST_PATHS[style] for style, prefix in PREFIXES.items()},
     }
 
 
@@ -50,3 +52,4 @@ for _style, _prefix in PREFIXES.items():
     # The same service in each style, over one store, merged into this app's one route table.
     _module = importlib.import_module(f"{__package__}.items.{_style}")
     app.mount(_prefix, _module.make_app(store))
+    LIST_PATHS[_style] = getattr(_module, "LIST_PATH", "/items")

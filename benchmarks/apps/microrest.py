@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.scenarios import EVERY
-from microrest import App, JSONResponse, PlainTextResponse, Request
+from benchmarks.scenarios import CALL, CALL_PATH, EVERY
+from microrest import App, BadRequest, JSONResponse, PlainTextResponse, Request
 
-SCENARIOS = EVERY
+SCENARIOS = EVERY | CALL
 
 
 async def _extra(request: Request) -> str:
@@ -37,6 +37,32 @@ async def _echo(request: Request) -> JSONResponse:
     return JSONResponse(await request.json())
 
 
+async def _call(request: Request) -> dict[str, Any]:
+    """What the pyservice operation does, as a core JSON route: a JSON object in, one out."""
+    data = await request.json()
+    if type(data) is not dict:
+        raise BadRequest("expected a JSON object")
+    return {"greeting": "hello " + data["name"], "count": data["count"]}
+
+
+def _call_sync(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    return {"greeting": "hello " + data["name"], "count": data["count"]}
+
+
+async def _call_inline(request: Request) -> dict[str, Any]:
+    data = await request.json()  # the body must be awaited: the sync part runs after it
+    if type(data) is not dict:
+        raise BadRequest("expected a JSON object")
+    return _call_sync(request, data)
+
+
+async def _call_thread(request: Request) -> dict[str, Any]:
+    data = await request.json()
+    if type(data) is not dict:
+        raise BadRequest("expected a JSON object")
+    return await request.app.concurrency.run(_call_sync, request, data)
+
+
 def _param_sync(request: Request) -> dict[str, Any]:
     params = request.path_params
     return {"id": params["id"], "slug": params["slug"]}
@@ -55,7 +81,10 @@ def build(extra_routes: int) -> Any:
     app.add_route("/users/{id:int}/posts/{slug}", _param)
     app.add_route("/echo", _echo, ["POST"])
     app.add_route("/sync-thread/users/{id:int}/posts/{slug}", _param_sync)
+    app.add_route(CALL_PATH, _call, ["POST"])
+    app.add_route("/sync-thread" + CALL_PATH, _call_thread, ["POST"])
     inline = App(sync_handlers="inline")
     inline.add_route("/users/{id:int}/posts/{slug}", _param_sync)
+    inline.add_route(CALL_PATH, _call_inline, ["POST"])
     app.mount("/sync-inline", inline)
     return app

@@ -13,6 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from benchmarks.scenarios import CALL_PATH, DEFAULT
+
+SCENARIOS = (*DEFAULT, "call")
+
 
 async def _extra(request: Request) -> Response:
     return PlainTextResponse("extra")
@@ -35,6 +39,11 @@ async def _echo(request: Request) -> Response:
     return JSONResponse(await request.json())
 
 
+async def _call(request: Request) -> Response:
+    data = await request.json()
+    return JSONResponse({"greeting": "hello " + data["name"], "count": data["count"]})
+
+
 def build(extra_routes: int) -> Any:
     """Return the Starlette app with ``extra_routes`` extra routes."""
     routes = []
@@ -48,5 +57,6 @@ def build(extra_routes: int) -> Any:
         Route("/json", _json),
         Route("/users/{id:int}/posts/{slug}", _param),
         Route("/echo", _echo, methods=["POST"]),
+        Route(CALL_PATH, _call, methods=["POST"]),
     ]
     return Starlette(routes=routes)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from examples.items import STYLES
 from examples.store import ItemStore
+from tests.conformance.rpc import RestOverRpc, RestView, rest_view
 
 from microrest.testing import Client
 
@@ -33,8 +34,21 @@ class Service:
     prefix: str
     store: ItemStore
 
+    @property
+    def style(self) -> str:
+        return self.name.rpartition(":")[2]
+
+    @property
+    def view(self) -> RestView | RestOverRpc:
+        """The items contract as this style speaks it (RPC styles: one call per request)."""
+        return rest_view(self.client, self.style, self.prefix)
+
+    @property
+    def rpc(self) -> bool:
+        return isinstance(self.view, RestOverRpc)
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self.client.request(method, self.prefix + path, **kwargs)
+        return self.view.request(method, path, **kwargs)
 
     def put(self, key: str, value: Any) -> Any:
         return self.request("PUT", f"/items/{key}", json=value)

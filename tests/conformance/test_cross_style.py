@@ -10,6 +10,14 @@ from typing import Any
 import pytest
 from examples.items import STYLES
 from examples.store import ItemStore
+from tests.conformance.rpc import (
+    NOT_IN_CONTRACT,
+    RPC_ALLOW,
+    RPC_STYLES,
+    NotInContract,
+    operation_url,
+    rest_view,
+)
 from tests.conformance.services import showcase
 
 from microrest import App, Request, RouteConflict
@@ -33,24 +41,25 @@ def test_written_in_one_style_read_in_every_other(mixed: Any, writer: str) -> No
     prefixes = mixed.PREFIXES
     others = [style for style in STYLES if style != writer]
     with Client(mixed.app) as client:
-        put = client.put(f"{prefixes[writer]}/items/shared", json={"by": writer})
+        views = {style: rest_view(client, style, prefixes[style]) for style in STYLES}
+        put = views[writer].put("/items/shared", json={"by": writer})
         assert put.status_code == 201
         for style in others:
-            response = client.get(f"{prefixes[style]}/items/shared")
+            response = views[style].get("/items/shared")
             assert response.status_code == 200, style
             assert response.json() == {"key": "shared", "value": {"by": writer}}, style
-            assert client.get(f"{prefixes[style]}/items").json() == ["shared"], style
+            assert views[style].get("/items").json() == ["shared"], style
         # replaced through another style: 200 there, and the new value everywhere
-        replaced = client.put(f"{prefixes[others[0]]}/items/shared", json=2)
+        replaced = views[others[0]].put("/items/shared", json=2)
         assert replaced.status_code == 200
-        assert client.get(f"{prefixes[writer]}/items/shared").json()["value"] == 2
+        assert views[writer].get("/items/shared").json()["value"] == 2
         # deleted through the last style: gone everywhere
-        assert client.delete(f"{prefixes[others[-1]]}/items/shared").status_code == 204
+        assert views[others[-1]].delete("/items/shared").status_code == 204
         for style in STYLES:
-            assert client.get(f"{prefixes[style]}/items/shared").status_code == 404, style
+            assert views[style].get("/items/shared").status_code == 404, style
 
 
-def transcript(app: Any, prefix: str = "") -> list[tuple[Any, ...]]:
+def transcript(app: Any, prefix: str = "", style: str = "core") -> list[tuple[Any, ...]]:
     """A fixed conversation; what a client can see of each answer, error bodies aside."""
     steps: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/items", {}),
@@ -72,8 +81,13 @@ def transcript(app: Any, prefix: str = "") -> list[tuple[Any, ...]]:
     ]
     seen = []
     with Client(app) as client:
+        view = rest_view(client, style, prefix)
         for method, path, options in steps:
-            response = client.request(method, prefix + path, **options)
+            try:
+                response = view.request(method, path, **options)
+            except NotInContract:
+                seen.append((method, path, NOT_IN_CONTRACT, None, None, None))
+                continue
             ok = response.status_code < 300 and response.content
             seen.append(
                 (
@@ -88,9 +102,30 @@ def transcript(app: Any, prefix: str = "") -> list[tuple[Any, ...]]:
     return seen
 
 
+def as_rpc(expected: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The REST transcript with what RPC answers instead where it has no counterpart
+    (tests/conformance/rpc.py, RPC_DIFFERENCES): every other step is identical."""
+    rpc = []
+    for method, path, status, body, allow, empty in expected:
+        if method == "HEAD":
+            status, allow = 405, RPC_ALLOW
+        elif method == "OPTIONS":
+            allow = RPC_ALLOW
+        elif method in ("POST", "PATCH"):
+            status, body, allow, empty = NOT_IN_CONTRACT, None, None, None
+        rpc.append((method, path, status, body, allow, empty))
+    return rpc
+
+
+def expected_for(style: str, expected: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return as_rpc(expected) if style in RPC_STYLES else expected
+
+
 def test_every_style_answers_the_same(tmp_path: Path) -> None:
     transcripts = {
-        style: transcript(items_module(style).make_app(ItemStore(str(tmp_path / f"{style}.db"))))
+        style: transcript(
+            items_module(style).make_app(ItemStore(str(tmp_path / f"{style}.db"))), "", style
+        )
         for style in STYLES
     }
     expected = transcripts["core"]
@@ -99,7 +134,7 @@ def test_every_style_answers_the_same(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert expected[6][3] == {"key": "b+c", "value": [True, None, 1.5, "ü"]}
     for style, seen in transcripts.items():
-        assert seen == expected, style
+        assert seen == expected_for(style, expected), style
 
 
 def test_the_showcase_answers_the_same_under_every_prefix(
@@ -108,7 +143,8 @@ def test_the_showcase_answers_the_same_under_every_prefix(
     expected = transcript(items_module("core").make_app(ItemStore(str(tmp_path / "alone.db"))))
     for style in STYLES:
         module = showcase(tmp_path / f"{style}-mixed.db", monkeypatch)  # a fresh store each
-        assert transcript(module.app, module.PREFIXES[style]) == expected, style
+        seen = transcript(module.app, module.PREFIXES[style], style)
+        assert seen == expected_for(style, expected), style
 
 
 def test_one_route_table_shows_every_style(mixed: Any) -> None:
@@ -116,7 +152,11 @@ def test_one_route_table_shows_every_style(mixed: Any) -> None:
     assert {row.style for row in rows} >= set(STYLES)
     for style, prefix in mixed.PREFIXES.items():
         paths = {row.path for row in rows if row.style == style}
-        assert f"{prefix}/items" in paths, style
+        if style in RPC_STYLES:  # each operation is a POST route of its own
+            assert operation_url(prefix, "list_items") in paths, style
+            assert {row.method for row in rows if row.style == style} == {"POST"}, style
+        else:
+            assert f"{prefix}/items" in paths, style
         assert all(path.startswith(prefix) for path in paths), style
         sources = {row.source.rpartition(":")[0] for row in rows if row.style == style}
         if style != "core":
@@ -127,11 +167,17 @@ def test_the_index_lists_every_style(mixed: Any) -> None:
     with Client(mixed.app) as client:
         index = client.get("/").json()
     assert index["styles"] == {
-        style: ("" if style == "core" else f"/{style}") + "/items" for style in STYLES
+        style: operation_url(f"/{style}", "list_items")
+        if style in RPC_STYLES
+        else ("" if style == "core" else f"/{style}") + "/items"
+        for style in STYLES
     }
-    for link in index["styles"].values():
+    for style, link in index["styles"].items():
         with Client(mixed.app) as client:
-            assert client.get(link).json() == []
+            if style in RPC_STYLES:
+                assert client.post(link, content=b"{}").json() == {"keys": []}
+            else:
+                assert client.get(link).json() == []
 
 
 def new_get_item() -> App:

@@ -10,7 +10,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from examples.items import MAX_BODY
+from tests.conformance.rpc import RPC_ALLOW, NotInContract
 from tests.conformance.services import Service
 
 ITEM_ALLOW = "DELETE, GET, HEAD, OPTIONS, PUT"
@@ -125,6 +127,12 @@ def test_chunked_body_over_the_limit_is_413(service: Service) -> None:
 
 def test_head_has_the_get_headers_and_no_body(service: Service) -> None:
     service.put("apple", {"n": 1})
+    if service.rpc:  # no RPC counterpart (rpc.RPC_DIFFERENCES): the service's real answer
+        for path in ("/items", "/items/apple"):
+            head = service.request("HEAD", path)
+            assert (head.status_code, head.content) == (405, b""), path
+            assert head.headers["allow"] == RPC_ALLOW, path
+        return
     for path in ("/items", "/items/apple"):
         get = service.request("GET", path)
         head = service.request("HEAD", path)
@@ -136,7 +144,9 @@ def test_head_has_the_get_headers_and_no_body(service: Service) -> None:
 
 
 def test_options_is_204_with_allow(service: Service) -> None:
+    rpc = service.rpc  # one Allow for every operation URL (rpc.RPC_DIFFERENCES)
     for path, allow in (("/items", LIST_ALLOW), ("/items/a", ITEM_ALLOW)):
+        allow = RPC_ALLOW if rpc else allow
         response = service.request("OPTIONS", path)
         assert (response.status_code, response.content) == (204, b""), path
         assert response.headers["allow"] == allow, path
@@ -148,9 +158,18 @@ def test_other_methods_are_405_with_allow(service: Service) -> None:
         ("PATCH", "/items/a", ITEM_ALLOW),
         ("POST", "/items", LIST_ALLOW),
     ):
+        if service.rpc:  # no call maps to these (rpc.RPC_DIFFERENCES); nothing is sent
+            with pytest.raises(NotInContract):
+                service.request(method, path, json={"n": 1})
+            continue
         response = service.request(method, path, json={"n": 1})
         assert response.status_code == 405, (method, path)
         assert response.headers["allow"] == allow, (method, path)
+    if service.rpc:  # what RPC refuses instead: any method but POST on an operation URL
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            response = service.client.request(method, f"{service.prefix}/api/0/put_item")
+            assert response.status_code == 405, method
+            assert response.headers["allow"] == RPC_ALLOW, method
     assert service.store.keys() == []
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from examples.items import STYLES
+from tests.conformance.rpc import RPC_ALLOW, RPC_STYLES, rest_view
 from tests.helpers import serve
 
 from microrest.testing import Client
@@ -24,6 +25,7 @@ MAIN_OBJECTS = {
     "corepost": "microrest.adapters.corepost.web.CorePost",
     "vestespy": "microrest.adapters.vestespy.server.Server",
     "webpy": "microrest.adapters.webpy.server.HTTPServer",
+    "pyservice": "microrest.adapters.pyservice.service.Service",
 }
 
 
@@ -36,7 +38,7 @@ def test_module_app_is_the_styles_main_object(
     kind = type(module.app)
     assert f"{kind.__module__}.{kind.__qualname__}" == MAIN_OBJECTS.get(style, "(add it here)")
     with Client(module.app) as client:
-        assert client.put("/items/k", json={"style": style}).status_code == 201
+        assert rest_view(client, style).put("/items/k", json={"style": style}).status_code == 201
     assert (tmp_path / "items.sqlite3").exists()  # the store MICROREST_DB names
 
 
@@ -77,17 +79,24 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 @pytest.mark.parametrize("style", STYLES)
 def test_serves_under_uvicorn_workers(style: str, servers: dict[str, str]) -> None:
     base = servers[style]
-    with httpx.Client(base_url=base) as client:
+    with httpx.Client(base_url=base) as http:
+        client = rest_view(http, style)  # RPC styles: one operation call per request
         assert client.get("/items").json() == []
         assert client.put("/items/apple", json={"n": 1}).status_code == 201
         assert client.put("/items/apple", json={"n": 2}).status_code == 200
         head = client.head("/items/apple")
-        assert (head.status_code, head.content) == (200, b"")
-        assert client.post("/items/apple").headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PUT"
+        if style in RPC_STYLES:  # see tests/conformance/rpc.py, RPC_DIFFERENCES
+            assert (head.status_code, head.headers["allow"]) == (405, RPC_ALLOW)
+        else:
+            assert (head.status_code, head.content) == (200, b"")
+            allow = client.post("/items/apple").headers["allow"]
+            assert allow == "DELETE, GET, HEAD, OPTIONS, PUT"
     for _ in range(10):  # fresh connections spread over both workers: one store
-        with httpx.Client(base_url=base) as client:
-            assert client.get("/items/apple").json() == {"key": "apple", "value": {"n": 2}}
-    with httpx.Client(base_url=base) as client:
+        with httpx.Client(base_url=base) as http:
+            got = rest_view(http, style).get("/items/apple").json()
+            assert got == {"key": "apple", "value": {"n": 2}}
+    with httpx.Client(base_url=base) as http:
+        client = rest_view(http, style)
         assert client.delete("/items/apple").status_code == 204
         assert client.get("/items/apple").status_code == 404
 
@@ -99,6 +108,8 @@ def test_showcase_mixes_styles_across_workers(servers: dict[str, str]) -> None:
         styles = client.get("/").json()["styles"]
         assert set(styles) == set(STYLES)
         assert client.put("/webpy/items/x", json=[1]).status_code == 201
-    for link in styles.values():
-        with httpx.Client(base_url=base) as client:
-            assert client.get(link + "/x").json() == {"key": "x", "value": [1]}, link
+    for style, link in styles.items():
+        with httpx.Client(base_url=base) as http:
+            prefix = "" if style == "core" else f"/{style}"
+            got = rest_view(http, style, prefix).get("/items/x").json()
+            assert got == {"key": "x", "value": [1]}, link
