@@ -19,6 +19,7 @@ import os
 from typing import Any
 
 from microrest import App, Limits, Request
+from microrest.health import add_health_check
 
 from .items import MAX_BODY, STYLES
 from .store import ItemStore
@@ -31,6 +32,10 @@ app = App(limits=Limits(max_body_size=MAX_BODY))
 PREFIXES = {style: "" if style == "core" else f"/{style}" for style in STYLES}
 # Each style's list of items, relative to its prefix (an RPC style names its operation URL).
 LIST_PATHS: dict[str, str] = {}
+
+
+# For load balancers: 503 when the store cannot be reached (deploy/nginx/microrest.conf).
+add_health_check(app, "/healthz", [store.ping])
 
 
 @app.get("/")

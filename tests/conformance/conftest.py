@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from examples.store import ItemStore
+from examples.store import ItemStore, PostgresItemStore
 from tests.conformance.services import TARGETS, Service, build
+from tests.services import postgres_server
 
 from microrest.testing import Client
+
+# Every conformance test runs on the embedded default and on a PostgreSQL server.
+STORES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -21,17 +27,35 @@ def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def db(empty_db: Path, tmp_path: Path) -> Path:
-    """A fresh store file for one test."""
-    path = tmp_path / "items.sqlite3"
-    shutil.copyfile(empty_db, path)
-    return path
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway PostgreSQL server for the session (installed by the set-up if missing)."""
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(postgres_server())
+        except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            pytest.skip(f"PostgreSQL cannot be run here: {exc}")
+        yield url
+
+
+@pytest.fixture(params=STORES)
+def db(request: pytest.FixtureRequest, empty_db: Path, tmp_path: Path) -> str:
+    """A fresh, empty store for one test: a copied SQLite file, or an emptied PostgreSQL table."""
+    if request.param == "sqlite":
+        path = tmp_path / "items.sqlite3"
+        shutil.copyfile(empty_db, path)
+        return str(path)
+    url: str = request.getfixturevalue("postgres_url")
+    store = ItemStore(url)
+    assert isinstance(store, PostgresItemStore)
+    store.clear()
+    store.close()
+    return url
 
 
 @pytest.fixture(params=TARGETS)
 def service(
-    request: pytest.FixtureRequest, db: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, db: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Service]:
     app, prefix, store = build(request.param, db, monkeypatch)
     with Client(app) as client:

@@ -54,13 +54,13 @@ class Service:
         return self.request("PUT", f"/items/{key}", json=value)
 
 
-def showcase(db: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def showcase(db: str | Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The showcase module rebuilt over ``db`` (its store is made at import, from the env)."""
     monkeypatch.setenv("MICROREST_DB", str(db))
     return importlib.reload(importlib.import_module("examples.showcase"))
 
 
-def build(target: str, db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, ItemStore]:
+def build(target: str, db: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str, ItemStore]:
     monkeypatch.setenv("MICROREST_DB", str(db))
     if target.startswith("showcase:"):
         module = showcase(db, monkeypatch)

@@ -31,7 +31,7 @@ def items_module(style: str) -> Any:
 
 
 @pytest.fixture
-def mixed(db: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def mixed(db: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The showcase module over a fresh store: every style under its prefix."""
     return showcase(db, monkeypatch)
 
