@@ -34,10 +34,6 @@ PREFIXES = {style: "" if style == "core" else f"/{style}" for style in STYLES}
 LIST_PATHS: dict[str, str] = {}
 
 
-# For load balancers: 503 when the store cannot be reached (deploy/nginx/microrest.conf).
-add_health_check(app, "/healthz", [store.ping])
-
-
 @app.get("/")
 async def index(request: Request) -> dict[str, Any]:
     return {
@@ -51,6 +47,10 @@ async def index(request: Request) -> dict[str, Any]:
 @app.get("/routes")
 async def route_table(request: Request) -> list[dict[str, Any]]:
     return [dataclasses.asdict(row) for row in app.routes()]
+
+
+# For load balancers: 503 when the store cannot be reached (deploy/nginx/microrest.conf).
+add_health_check(app, "/healthz", [store.ping])
 
 
 for _style, _prefix in PREFIXES.items():

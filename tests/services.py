@@ -1,6 +1,7 @@
-"""Debian packages installed by the test set-up, and a throwaway PostgreSQL server for tests: Debian's packages, a temporary data directory, a free
-port on 127.0.0.1, stopped by PID. Installed by the test set-up when missing; where it cannot be
-installed, the tests that need it are skipped with the reason."""
+"""Services the tests run for real: Debian packages installed by the test set-up, and a
+throwaway PostgreSQL server (a temporary data directory, a free port on 127.0.0.1, stopped by
+PID). Where a package cannot be installed, the tests that need it are skipped with the reason.
+"""
 
 from __future__ import annotations
 
