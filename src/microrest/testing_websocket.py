@@ -212,6 +212,9 @@ class WebSocketTestSession:
     async def _give(self, message: Message) -> None:
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             self._to_app.send_nowait(message)
+        if message["type"] == "websocket.disconnect":
+            # The connection is gone: a send the app is blocked in fails now, as on a server.
+            self._from_app.close()
 
     # what tests call ------------------------------------------------------------------------
 

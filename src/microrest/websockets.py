@@ -57,6 +57,7 @@ UNSUPPORTED_DATA, INVALID_PAYLOAD, POLICY_VIOLATION, TOO_BIG, INTERNAL_ERROR = (
     1011,
 )
 _MAX_REASON = 123  # bytes a close frame's reason may hold
+_CLOSE_WAIT = 5.0  # seconds a close frame may wait for the client at most
 
 
 class WebSocketState(enum.Enum):
@@ -430,7 +431,7 @@ class WebSocket:
         if self.client_state is WebSocketState.DISCONNECTED:
             return  # the client is gone: a close frame would have nobody to go to
         # Bounded: a client that does not read would not take the close frame either.
-        with anyio.move_on_after(5.0):
+        with anyio.move_on_after(min(self._send_timeout or _CLOSE_WAIT, _CLOSE_WAIT)):
             try:
                 await self._send({"type": "websocket.close", "code": code, "reason": reason})
             except OSError:
