@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import anyio
+import anyio.lowlevel
 from starlette.datastructures import URL, Address, Headers, QueryParams, State
 from starlette.requests import cookie_parser
 
@@ -57,6 +58,7 @@ UNSUPPORTED_DATA, INVALID_PAYLOAD, POLICY_VIOLATION, TOO_BIG, INTERNAL_ERROR = (
     1011,
 )
 _MAX_REASON = 123  # bytes a close frame's reason may hold
+_YIELD_EVERY = 32  # sends in a row that did not wait, before one pass of the event loop
 _CLOSE_WAIT = 5.0  # seconds a close frame may wait for the client at most
 
 
@@ -226,6 +228,7 @@ class WebSocket:
         self._offers: tuple[str, ...] = route.subprotocols if route is not None else ()
         self._busy = False
         self._waiters: list[anyio.Event] = []
+        self._eager = 0  # sends in a row that completed without waiting
         self._last = anyio.current_time() if self._idle is not None else 0.0
         self._headers: Headers | None = None
         self._query: QueryParams | None = None
@@ -365,8 +368,9 @@ class WebSocket:
             try:
                 step = pending.send(None)  # type: ignore[attr-defined]
             except StopIteration:
-                pass
+                self._eager += 1
             else:
+                self._eager = 0
                 await self._finish_send(pending, step)
         except OSError:  # the server's "client disconnected" (uvicorn raises an OSError)
             self._lost()
@@ -379,6 +383,11 @@ class WebSocket:
                 self._waiters.clear()
         if self._idle is not None:
             self._last = anyio.current_time()
+        if self._eager >= _YIELD_EVERY:
+            # While the socket takes every frame at once, a send never waits, and a loop of
+            # sends would never let the event loop run: not even to see the client leave.
+            self._eager = 0
+            await anyio.lowlevel.checkpoint()
 
     async def _finish_send(self, pending: Any, step: Any) -> None:
         """The rest of a send that had to wait for the client, within the send timeout."""
