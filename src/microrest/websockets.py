@@ -207,6 +207,30 @@ class WebSocket:
     ``WebSocketDisconnect`` once the connection is closed, whoever closed it.
     """
 
+    __slots__ = (
+        "scope",
+        "_receive",
+        "_send",
+        "client_state",
+        "application_state",
+        "close_code",
+        "close_reason",
+        "limits",
+        "_max_size",
+        "_text_fits",
+        "_idle",
+        "_send_timeout",
+        "_max_queue",
+        "_offers",
+        "_busy",
+        "_waiters",
+        "_eager",
+        "_last",
+        "_headers",
+        "_query",
+        "_cookies",
+    )
+
     def __init__(
         self, scope: Scope, receive: Receive, send: Send, route: WebSocketRoute | None = None
     ) -> None:
@@ -222,6 +246,7 @@ class WebSocket:
         limits = (route.limits if route is not None else None) or DEFAULT_LIMITS
         self.limits = limits
         self._max_size = limits.websocket_max_message_size
+        self._text_fits = (self._max_size or 0) // 4
         self._idle = limits.websocket_idle_timeout
         self._send_timeout = limits.websocket_send_timeout
         self._max_queue = limits.websocket_max_queue
@@ -312,7 +337,10 @@ class WebSocket:
             kind = message["type"]
             if kind == "websocket.receive":
                 if self._max_size is not None:
-                    await self._check_size(message, self._max_size)
+                    # a text of at most a quarter of the limit in characters fits in bytes too
+                    text = message.get("text")
+                    if text is None or len(text) > self._text_fits:
+                        await self._check_size(message, self._max_size)
                 return message
             if kind == "websocket.disconnect":
                 self.client_state = WebSocketState.DISCONNECTED
