@@ -39,7 +39,7 @@ async def index(request: Request) -> dict[str, Any]:
     return {
         "name": "microrest showcase",
         "worker": os.getpid(),
-        "try": ["/items", "/items/{key}", "/routes", "ws:/ws/items"],
+        "try": ["/items", "/items/{key}", "/routes"],
         "styles": {style: prefix + "/items" for style, prefix in PREFIXES.items()},
     }
 
