@@ -122,8 +122,11 @@ async def inprocess(messages: int, repeats: int) -> dict[str, float]:
     for app in apps.values():
         await one_connection(app, 200)  # warm-up, and a check that it echoes right
     samples: dict[str, list[float]] = {name: [] for name in apps}
-    for _ in range(repeats):
-        for name, app in apps.items():  # interleaved: a noisy neighbour hits both
+    for repeat in range(repeats):
+        order = list(apps.items())
+        if repeat % 2:  # alternate who goes first
+            order.reverse()
+        for name, app in order:  # interleaved: a noisy neighbour hits both
             samples[name].append(await one_connection(app, messages))
     return {name: 1.0 / statistics.median(values) for name, values in samples.items()}
 
@@ -195,8 +198,11 @@ def end_to_end(messages: int, window: int, repeats: int) -> dict[str, float]:
         samples: dict[str, list[float]] = {name: [] for name in APPS}
         for _, port in servers.values():  # warm-up
             asyncio.run(_client_run(f"ws://127.0.0.1:{port}/echo", 500, window))
-        for _ in range(repeats):
-            for name, (_, port) in servers.items():
+        for repeat in range(repeats):
+            order = list(servers.items())
+            if repeat % 2:  # alternate who goes first: neither always meets a warmer machine
+                order.reverse()
+            for name, (_, port) in order:
                 url = f"ws://127.0.0.1:{port}/echo"
                 samples[name].append(asyncio.run(_client_run(url, messages, window)))
         return {name: statistics.median(values) for name, values in samples.items()}

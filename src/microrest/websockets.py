@@ -663,6 +663,10 @@ async def run_websocket(route: WebSocketRoute, scope: Scope, receive: Receive, s
         await websocket._close_frame(INTERNAL_ERROR, "")
         return
     except Exception as exc:
+        if isinstance(exc, BaseExceptionGroup) and exc.split(WebSocketDisconnect)[1] is None:
+            # A task group in the handler (a reader and a writer, say) saw the client leave.
+            _log.debug("websocket %s closed (in a task group)", scope["path"])
+            return
         _fail(scope, exc)
         if websocket.client_state is WebSocketState.CONNECTING:
             await websocket.receive()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -448,3 +449,36 @@ def test_the_test_client_works_without_entering_the_client() -> None:
         ws.send_text("no lifespan needed")
         assert ws.receive_text() == "no lifespan needed"
     client.close()
+
+
+def test_a_disconnect_seen_inside_a_task_group_is_a_clean_end(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import anyio
+
+    app = App()
+    ended = threading.Event()
+
+    @app.websocket("/pair")
+    async def pair(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+        async def reader() -> None:
+            while True:
+                await websocket.receive_text()  # raises WebSocketDisconnect: an ExceptionGroup
+
+        async def ticker() -> None:
+            await anyio.sleep_forever()
+
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(reader)
+                group.start_soon(ticker)
+        finally:
+            ended.set()
+
+    with Client(app) as client:
+        with client.websocket_connect("/pair") as ws:
+            ws.send_text("hello")
+        assert ended.wait(5)
+    assert errors_logged(caplog) == []
