@@ -71,8 +71,8 @@ def test_message_and_close_events_with_a_broadcast() -> None:
         assert refused.value.code == 1008
     assert seen[0] == ("open", "/chat", "t")
     assert sorted(seen[2:]) == [("closed", "ann", 1000), ("closed", "bob", 4001)]
-    rows = {(row.method, row.style) for row in server.app.routes()}
-    assert ("WS", "vestespy") in rows
+    rows = {(row.method, row.style, row.handler.rsplit(".", 1)[-1]) for row in server.app.routes()}
+    assert ("WS", "vestespy", "onwebsocket") in rows
 
 
 def test_without_a_websocket_handler_websockets_are_refused() -> None:

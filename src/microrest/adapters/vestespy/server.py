@@ -137,7 +137,7 @@ class Server(EventManager):
         if name == "request" and isinstance(handler, DispatchHandler):
             handler.dispatcher.attach(self)
         elif name == "websocket":  # a microrest addition: see websocket.py
-            serve_websockets(self)
+            serve_websockets(self, handler)
 
     async def call(self, handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one handler: awaited when async, else through the app's thread limiter."""

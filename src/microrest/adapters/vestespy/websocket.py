@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -35,7 +36,7 @@ import anyio.from_thread
 from anyio.streams.memory import MemoryObjectSendStream
 
 from ...websockets import WebSocket as CoreWebSocket
-from ...websockets import WebSocketDisconnect
+from ...websockets import WebSocketDisconnect, WebSocketRoute
 from .events import EventManager
 
 if TYPE_CHECKING:
@@ -174,9 +175,10 @@ async def _write(ws: WebSocket, raw: CoreWebSocket, scope: anyio.CancelScope) ->
             scope.cancel()
 
 
-def serve_websockets(server: Server) -> None:
-    """Route every websocket path of ``server`` to its ``websocket`` event (once)."""
+def serve_websockets(server: Server, handler: Callable[..., Any]) -> None:
+    """Route every websocket path of ``server`` to its ``websocket`` event (once); the route
+    table names ``handler``, the first ``websocket`` handler registered."""
     if getattr(server, "_websockets_served", False):
         return
     server._websockets_served = True  # type: ignore[attr-defined]
-    server.app.add_websocket_route(EVERY_PATH, WebSocketEndpoint(server))
+    server.app.add(WebSocketRoute(EVERY_PATH, WebSocketEndpoint(server), source=handler))
