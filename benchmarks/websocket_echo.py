@@ -13,6 +13,7 @@ each framework documents it (``async for text in websocket.iter_text()``). Two m
     .venv/bin/python benchmarks/websocket_echo.py                 # both, a few seconds each
     .venv/bin/python benchmarks/websocket_echo.py --quick         # smoke run
     .venv/bin/python benchmarks/websocket_echo.py --no-e2e --json ws.json
+    .venv/bin/python benchmarks/websocket_echo.py --instructions --no-e2e   # callgrind counts
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -216,6 +218,35 @@ def end_to_end(messages: int, window: int, repeats: int) -> dict[str, float]:
                 process.wait()
 
 
+# instructions (callgrind) ------------------------------------------------------------------
+
+_COLLECTED = re.compile(rb"Collected\s*:\s*(\d+)")
+
+
+def _count(name: str, messages: int) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
+    command += [__file__, "--child", name, str(messages)]
+    done = subprocess.run(command, capture_output=True, timeout=900, check=False)
+    found = _COLLECTED.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"callgrind run of {name} failed:\n{done.stderr[-2000:]!r}")
+    return int(found.group(1))
+
+
+def instructions(messages: int) -> dict[str, float]:
+    """Instructions per echoed message: the difference of two runs, start-up cancelled out.
+
+    A busy machine cannot skew it (callgrind simulates the CPU); it counts work, not time.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def measure(name: str) -> float:
+        return (_count(name, 200 + messages) - _count(name, 200)) / messages
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(APPS, pool.map(measure, APPS), strict=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=20000, help="per in-process connection")
@@ -225,7 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-e2e", action="store_true")
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     parser.add_argument("--json", help="write the results to this file")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions/message (valgrind)"
+    )
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:  # one callgrind run: one connection of that many messages
+        asyncio.run(one_connection(APPS[args.child[0]](), int(args.child[1])))
+        return 0
     if args.quick:
         args.messages, args.e2e_messages, args.repeats = 2000, 2000, 2
     try:
@@ -235,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
         runner = asyncio.run
     results: dict[str, dict[str, float]] = {}
+    if args.instructions:
+        counts = instructions(args.messages // 10)
+        results["instructions"] = counts
+        print("instructions per echoed message (callgrind)")
+        for name, value in counts.items():
+            print(f"  {name:<10} {value:>12,.0f}  x{value / counts['starlette']:.2f} vs starlette")
     results["inprocess"] = runner(inprocess(args.messages, args.repeats))
     _show("in-process echo", results["inprocess"])
     if not args.no_e2e:
