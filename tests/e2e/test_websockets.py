@@ -16,9 +16,10 @@ pytestmark = pytest.mark.e2e
 APP = "tests.e2e.websocket_app:app"
 
 
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    with serve(APP, workers=1) as base_url:
+@pytest.fixture(scope="module", params=["websockets", "websockets-sansio"])
+def base(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The app under each of uvicorn's websocket implementations (``--ws``)."""
+    with serve(APP, workers=1, args=["--ws", request.param]) as base_url:
         yield base_url.replace("http://", "ws://")
 
 
