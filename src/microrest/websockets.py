@@ -59,6 +59,7 @@ UNSUPPORTED_DATA, INVALID_PAYLOAD, POLICY_VIOLATION, TOO_BIG, INTERNAL_ERROR = (
 )
 _MAX_REASON = 123  # bytes a close frame's reason may hold
 _YIELD_EVERY = 32  # sends in a row that did not wait, before one pass of the event loop
+_NOT_STARTED: Any = object()  # a send awaitable that is not a coroutine: awaited as it is
 _CLOSE_WAIT = 5.0  # seconds a close frame may wait for the client at most
 
 
@@ -392,14 +393,19 @@ class WebSocket:
             # Step the server's send once by hand: it nearly always completes without waiting
             # (the socket takes the frame), and then no timer is needed. A timer per message
             # (a cancel scope) cost four times the whole echo of a message (cProfile).
-            pending = self._send(message)
-            try:
-                step = pending.send(None)  # type: ignore[attr-defined]
-            except StopIteration:
-                self._eager += 1
-            else:
+            pending: Any = self._send(message)
+            step_into = getattr(pending, "send", None)  # a coroutine (any awaitable may come)
+            if step_into is None:
                 self._eager = 0
-                await self._finish_send(pending, step)
+                await self._finish_send(pending, _NOT_STARTED)
+            else:
+                try:
+                    step = step_into(None)
+                except StopIteration:
+                    self._eager += 1
+                else:
+                    self._eager = 0
+                    await self._finish_send(pending, step)
         except OSError:  # the server's "client disconnected" (uvicorn raises an OSError)
             self._lost()
             raise WebSocketDisconnect(ABNORMAL, "client disconnected during a send") from None
@@ -419,11 +425,12 @@ class WebSocket:
 
     async def _finish_send(self, pending: Any, step: Any) -> None:
         """The rest of a send that had to wait for the client, within the send timeout."""
+        rest = pending if step is _NOT_STARTED else _Resumed(pending, step)
         if self._send_timeout is None:
-            await _Resumed(pending, step)
+            await rest
             return
         with anyio.move_on_after(self._send_timeout) as timer:
-            await _Resumed(pending, step)
+            await rest
         if timer.cancelled_caught:
             self._busy = False  # the close frame below is a send of its own
             await self._shut(POLICY_VIOLATION, "client too slow: send timed out")

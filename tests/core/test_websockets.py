@@ -482,3 +482,28 @@ def test_a_disconnect_seen_inside_a_task_group_is_a_clean_end(
             ws.send_text("hello")
         assert ended.wait(5)
     assert errors_logged(caplog) == []
+
+
+def test_a_middleware_send_that_returns_a_plain_awaitable_works() -> None:
+    """ASGI allows any awaitable from ``send``; the core's fast path must not assume a coroutine."""
+    import asyncio
+
+    class FutureSend:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            def wrapped(message: Any) -> Any:
+                future = asyncio.get_running_loop().create_future()
+                task = asyncio.ensure_future(send(message))
+                task.add_done_callback(lambda done: future.set_result(None))
+                return future
+
+            await self.app(scope, receive, wrapped)
+
+    app = echo_app()
+    app.add_middleware(FutureSend)
+    with Client(app) as client, client.websocket_connect("/echo") as ws:
+        for text in ("one", "two"):
+            ws.send_text(text)
+            assert ws.receive_text() == text
