@@ -293,7 +293,7 @@ def test_subprotocol_negotiation_follows_the_server_preference() -> None:
     async def wrong(websocket: WebSocket) -> None:
         await websocket.accept(subprotocol="not-offered")
 
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         with client.websocket_connect("/proto", subprotocols=["chat.v1", "chat.v2"]) as ws:
             assert ws.accepted_subprotocol == "chat.v2"
             assert ws.receive_json() == ["chat.v2", ["chat.v1", "chat.v2"]]

@@ -326,7 +326,10 @@ def test_an_exception_in_a_handler_closes_with_1011_and_logs_once(
         await websocket.receive_text()
         raise ValueError("secret detail")
 
-    with Client(app) as client, client.websocket_connect("/boom") as ws:
+    with (
+        Client(app, raise_server_exceptions=False) as client,
+        client.websocket_connect("/boom") as ws,
+    ):
         ws.send_text("go")
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()

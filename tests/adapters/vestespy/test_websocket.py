@@ -92,7 +92,10 @@ def test_an_exception_in_a_message_handler_closes_with_1011_and_logs_once(
         raise ValueError("handler bug")
 
     server.on("websocket", lambda ev, ws: ws.on("message", onmessage))
-    with Client(server) as client, client.websocket_connect("/ws") as ws:
+    with (
+        Client(server, raise_server_exceptions=False) as client,
+        client.websocket_connect("/ws") as ws,
+    ):
         ws.send_text("x")
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
