@@ -20,7 +20,7 @@ from .pipeline import SERVER_ERROR_KEY
 from .types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from .testing_websocket import WebSocketTestSession
+    from .testing_websocket import AsyncWebSocketTestSession, WebSocketTestSession
 
 __all__ = ["AsyncClient", "Client", "lifespan"]
 
@@ -187,12 +187,28 @@ class AsyncClient(httpx.AsyncClient):
         self.app: ASGIApp = app
         self.state: dict[str, Any] = {}
         self._stack = contextlib.AsyncExitStack()
+        self.raise_server_exceptions = raise_server_exceptions
         options.setdefault("follow_redirects", False)
         transport = httpx.ASGITransport(
             app=_instrument(app, self.state, raise_server_exceptions),
             raise_app_exceptions=raise_server_exceptions,
         )
         super().__init__(transport=transport, base_url=base_url, **options)
+
+    def websocket_connect(
+        self,
+        url: str,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> AsyncWebSocketTestSession:
+        """``async with client.websocket_connect("/ws") as ws``: the async twin of ``Client``'s."""
+        from .testing_websocket import AsyncWebSocketTestSession
+
+        options.setdefault("raise_server_exceptions", self.raise_server_exceptions)
+        return AsyncWebSocketTestSession(
+            self, url, subprotocols=subprotocols, headers=headers, **options
+        )
 
     async def __aenter__(self) -> AsyncClient:
         await super().__aenter__()

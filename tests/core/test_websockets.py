@@ -510,3 +510,19 @@ def test_a_middleware_send_that_returns_a_plain_awaitable_works() -> None:
         for text in ("one", "two"):
             ws.send_text(text)
             assert ws.receive_text() == text
+
+
+@pytest.mark.anyio
+async def test_the_async_client_connects_too() -> None:
+    from microrest.testing import AsyncClient
+
+    async with AsyncClient(echo_app()) as client:
+        async with client.websocket_connect("/echo") as ws:
+            await ws.send_text("async")
+            assert await ws.receive_text() == "async"
+            await ws.send_json({"a": 1})
+            assert await ws.receive_json() == {"a": 1}
+        with pytest.raises(WebSocketDisconnect) as refused:
+            async with client.websocket_connect("/nowhere"):
+                pass
+        assert refused.value.code == 1008
