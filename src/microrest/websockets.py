@@ -671,12 +671,13 @@ async def run_websocket(route: WebSocketRoute, scope: Scope, receive: Receive, s
     except WebSocketDisconnect as exc:
         _log.debug("websocket %s closed (%s)", scope["path"], exc.code)
     except HTTPError as exc:
-        if websocket.application_state is WebSocketState.CONNECTING:
-            # A deliberate refusal before accept (say Forbidden): a close, not an error.
+        if exc.status_code < 500:
+            # A deliberate refusal (say Forbidden, before or after accept): a close with the
+            # detail as reason, not a server error.
             await websocket.close(POLICY_VIOLATION, exc.detail)
             return
         _fail(scope, exc)
-        await websocket._close_frame(INTERNAL_ERROR, "")
+        await websocket.close(INTERNAL_ERROR)
         return
     except Exception as exc:
         if isinstance(exc, BaseExceptionGroup) and exc.split(WebSocketDisconnect)[1] is None:

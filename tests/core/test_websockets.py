@@ -526,3 +526,23 @@ async def test_the_async_client_connects_too() -> None:
             async with client.websocket_connect("/nowhere"):
                 pass
         assert refused.value.code == 1008
+
+
+def test_a_client_error_after_accept_is_a_close_with_its_detail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = App()
+
+    @app.websocket("/rooms")
+    async def rooms(websocket: WebSocket) -> None:
+        await websocket.accept()
+        name = await websocket.receive_text()
+        if name != "lobby":
+            raise Forbidden(f"no room {name}")
+
+    with Client(app) as client, client.websocket_connect("/rooms") as ws:
+        ws.send_text("attic")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+        assert (closed.value.code, closed.value.reason) == (1008, "no room attic")
+    assert errors_logged(caplog) == []
