@@ -19,7 +19,8 @@ APP = "tests.e2e.websocket_app:app"
 @pytest.fixture(scope="module", params=["websockets", "websockets-sansio"])
 def base(request: pytest.FixtureRequest) -> Iterator[str]:
     """The app under each of uvicorn's websocket implementations (``--ws``)."""
-    with serve(APP, workers=1, args=["--ws", request.param]) as base_url:
+    args = ["--ws", request.param, "--ws-max-size", str(1024 * 1024)]
+    with serve(APP, workers=1, args=args) as base_url:
         yield base_url.replace("http://", "ws://")
 
 
@@ -72,6 +73,15 @@ def test_an_oversized_message_is_closed_with_1009(base: str) -> None:
             ws.recv(timeout=10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     assert wait_for_event(base, "small ended") == "small ended 1009"
+
+
+def test_a_frame_over_the_servers_bound_is_refused_before_it_is_buffered(base: str) -> None:
+    """Past ``--ws-max-size`` the server itself closes with 1009: the app never sees it."""
+    with connect(f"{base}/small", open_timeout=10, max_size=None) as ws:
+        ws.send("x" * (2 * 1024 * 1024))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
 def test_a_flood_of_messages_is_all_received(base: str) -> None:
