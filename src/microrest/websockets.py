@@ -478,7 +478,10 @@ class WebSocket:
         with anyio.move_on_after(min(self._send_timeout or _CLOSE_WAIT, _CLOSE_WAIT)):
             try:
                 await self._send({"type": "websocket.close", "code": code, "reason": reason})
-            except OSError:
+            except (OSError, RuntimeError) as exc:
+                # The client went away unseen (OSError), or the server already counts the
+                # connection as closed (uvicorn's RuntimeError): nobody is left to tell.
+                _log.debug("close frame for %s not sent: %r", self.scope.get("path"), exc)
                 self.client_state = WebSocketState.DISCONNECTED
 
     # the handshake ------------------------------------------------------------------------
