@@ -9,6 +9,7 @@ with two workers on http://127.0.0.1:8000. Try::
     curl -X PUT http://127.0.0.1:8000/items/apple -H 'content-type: application/json' -d '{"n": 1}'
     curl http://127.0.0.1:8000/corepost/items/apple
     curl http://127.0.0.1:8000/routes
+    python -m websockets ws://127.0.0.1:8000/ws/items    # then type a key: its value comes back
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import importlib
 import os
 from typing import Any
 
-from microrest import App, Limits, Request
+import anyio.to_thread
+
+from microrest import App, Limits, Request, WebSocket
 from microrest.health import add_health_check
 
 from .items import MAX_BODY, STYLES
@@ -51,6 +54,15 @@ async def route_table(request: Request) -> list[dict[str, Any]]:
 
 # For load balancers: 503 when the store cannot be reached (deploy/nginx/microrest.conf).
 add_health_check(app, "/healthz", [store.ping])
+
+
+@app.websocket("/ws/items")
+async def items_socket(websocket: WebSocket) -> None:
+    """A core websocket route beside every style's HTTP routes: send a key, get its item."""
+    await websocket.accept()
+    async for key in websocket.iter_text():
+        value = await anyio.to_thread.run_sync(store.get, key)
+        await websocket.send_json({"key": key, "value": value})
 
 
 for _style, _prefix in PREFIXES.items():

@@ -40,6 +40,7 @@ from .responses import (
 )
 from .routing import Converter, Route, RouteInfo, register_converter
 from .staticfiles import StaticFiles
+from .websockets import WebSocket, WebSocketDisconnect, WebSocketRoute
 
 __version__ = "0.1.0"
 
@@ -75,6 +76,9 @@ __all__ = [
     "StreamingResponse",
     "Unauthorized",
     "UnsupportedMediaType",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketRoute",
     "__version__",
     "register_converter",
     "render",

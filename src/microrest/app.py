@@ -28,6 +28,7 @@ from .responses import (
 from .routing.matcher import Router
 from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSlash, qualname_of
 from .types import ASGIApp, Message, Receive, Scope, Send
+from .websockets import WebSocketRoute, serve_websocket
 
 __all__ = ["App"]
 
@@ -112,6 +113,7 @@ class App:
         self.concurrency = Concurrency(sync_handlers, thread_limit)
         self.state = State()
         self.router = Router()
+        self.websocket_router = Router()  # websocket routes: apart, so HTTP routing never sees them
         self.parent: App | None = None
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers or {})
         self.user_middleware: list[Middleware] = list(middleware)
@@ -129,13 +131,13 @@ class App:
     def add(self, route: Route) -> Route:
         """Register a ``Route``; conflicts raise ``RouteConflict`` now, naming both handlers."""
         route.bind(self)
-        self.router.add(route)
+        self._table_for(route).add(route)
         for parent, prefix in self._mounted_in:
             parent._adopt(route.with_prefix(prefix))
         return route
 
     def _adopt(self, route: Route) -> None:
-        self.router.add(route)
+        self._table_for(route).add(route)
         for parent, prefix in self._mounted_in:
             parent._adopt(route.with_prefix(prefix))
 
@@ -216,6 +218,56 @@ class App:
     ) -> Callable[[F], F]:
         return self.route(path, ["OPTIONS"], name=name, limits=limits)
 
+    # websockets (src/microrest/websockets.py, docs/websockets.md) ------------------------------
+
+    def _table_for(self, route: Route) -> Router:
+        return self.websocket_router if isinstance(route, WebSocketRoute) else self.router
+
+    def add_websocket_route(
+        self,
+        path: str | re.Pattern[str],
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        subprotocols: Iterable[str] = (),
+        allowed_origins: Iterable[str] | None = None,
+        limits: Limits | None = None,
+    ) -> WebSocketRoute:
+        route = WebSocketRoute(
+            path,
+            endpoint,
+            name=name,
+            subprotocols=subprotocols,
+            allowed_origins=allowed_origins,
+            limits=limits,
+        )
+        self.add(route)
+        return route
+
+    def websocket(
+        self,
+        path: str | re.Pattern[str],
+        *,
+        name: str | None = None,
+        subprotocols: Iterable[str] = (),
+        allowed_origins: Iterable[str] | None = None,
+        limits: Limits | None = None,
+    ) -> Callable[[F], F]:
+        """``@app.websocket("/ws/{room}")`` over ``async def handler(websocket)``."""
+
+        def register(func: F) -> F:
+            self.add_websocket_route(
+                path,
+                func,
+                name=name,
+                subprotocols=subprotocols,
+                allowed_origins=allowed_origins,
+                limits=limits,
+            )
+            return func
+
+        return register
+
     def mount(self, prefix: str, app: Any) -> None:
         """Merge a microrest app's routes under ``prefix``, or mount any ASGI app as a black box.
 
@@ -228,6 +280,8 @@ class App:
             if target is self or self in _ancestors(target) or target in _ancestors(self):
                 raise ConfigurationError("an app cannot be mounted inside itself")
             for route in target.router.all_routes:
+                self._adopt(route.with_prefix(prefix))
+            for route in target.websocket_router.all_routes:
                 self._adopt(route.with_prefix(prefix))
             for sub_prefix, black_box in target.router.mounts:
                 self.router.add_mount(prefix + sub_prefix, black_box)
@@ -282,12 +336,13 @@ class App:
     def routes(self) -> list[RouteInfo]:
         """The flattened table: one row per method and path, every style included."""
         rows = [row for route in self.router.all_routes for row in route.info()]
+        rows += [row for route in self.websocket_router.all_routes for row in route.info()]
         for prefix, app in self.router.mounts:
             rows.append(RouteInfo("*", prefix + "/...", "asgi", qualname_of(app), "<mounted app>"))
         return rows
 
     def url_path_for(self, name: str, **params: Any) -> str:
-        route = self.router.by_name.get(name)
+        route = self.router.by_name.get(name) or self.websocket_router.by_name.get(name)
         if route is None:
             raise ConfigurationError(f"no route is named {name!r}; name it with name={name!r}")
         if route.template is None:
@@ -317,8 +372,7 @@ class App:
             if scope["type"] == "lifespan":
                 await self._lifespan(scope, receive, send)
             elif scope["type"] == "websocket":
-                await receive()
-                await send({"type": "websocket.close", "code": 1000})
+                await serve_websocket(self, scope, receive, send)
             return
         method: str = scope["method"]
         path: str = scope["path"]

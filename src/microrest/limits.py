@@ -24,3 +24,15 @@ class Limits:
     max_form_files: int = 100
     max_form_part_size: int = 1 * MiB
     max_json_depth: int = 512
+    # WebSockets (docs/websockets.md): a received message over the size is closed with 1009;
+    # a connection silent both ways for the idle timeout is closed with 1001 (None: never);
+    # a send that waits longer than the send timeout for a client that does not read, or more
+    # than ``websocket_max_queue`` sends waiting at once, closes it with 1008.
+    websocket_max_message_size: int | None = 1 * MiB
+    websocket_idle_timeout: float | None = None
+    websocket_send_timeout: float | None = 30.0
+    websocket_max_queue: int = 32
+    websocket_allowed_origins: tuple[str, ...] | None = None
+    """Origins (``"https://example.com"``, or ``"*"`` for any) a browser may open websockets
+    from; None, the default, allows only the same origin (Origin's host equals Host). A
+    request without Origin (not a browser) is always allowed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.from_thread
@@ -18,6 +18,9 @@ import pytest
 
 from .pipeline import SERVER_ERROR_KEY
 from .types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .testing_websocket import AsyncWebSocketTestSession, WebSocketTestSession
 
 __all__ = ["AsyncClient", "Client", "lifespan"]
 
@@ -118,6 +121,7 @@ class Client(httpx.Client):
         self.state: dict[str, Any] = {}
         self.portal: anyio.from_thread.BlockingPortal | None = None
         self._stack = contextlib.ExitStack()
+        self.raise_server_exceptions = raise_server_exceptions
         options.setdefault("follow_redirects", False)
         super().__init__(
             transport=_PortalTransport(self, raise_server_exceptions),
@@ -151,6 +155,24 @@ class Client(httpx.Client):
             self.portal = None
             super().__exit__(exc_type, exc_value, traceback)
 
+    def websocket_connect(
+        self,
+        url: str,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> WebSocketTestSession:
+        """A websocket to the app, in-process: ``with client.websocket_connect("/ws") as ws``.
+
+        See ``microrest.testing_websocket.WebSocketTestSession`` (``timeout``, ``max_queue``).
+        """
+        from .testing_websocket import WebSocketTestSession
+
+        options.setdefault("raise_server_exceptions", self.raise_server_exceptions)
+        return WebSocketTestSession(
+            self, url, subprotocols=subprotocols, headers=headers, **options
+        )
+
 
 class AsyncClient(httpx.AsyncClient):
     """An async httpx client for ``app``; ``async with`` runs the lifespan."""
@@ -165,12 +187,28 @@ class AsyncClient(httpx.AsyncClient):
         self.app: ASGIApp = app
         self.state: dict[str, Any] = {}
         self._stack = contextlib.AsyncExitStack()
+        self.raise_server_exceptions = raise_server_exceptions
         options.setdefault("follow_redirects", False)
         transport = httpx.ASGITransport(
             app=_instrument(app, self.state, raise_server_exceptions),
             raise_app_exceptions=raise_server_exceptions,
         )
         super().__init__(transport=transport, base_url=base_url, **options)
+
+    def websocket_connect(
+        self,
+        url: str,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        **options: Any,
+    ) -> AsyncWebSocketTestSession:
+        """``async with client.websocket_connect("/ws") as ws``: the async twin of ``Client``'s."""
+        from .testing_websocket import AsyncWebSocketTestSession
+
+        options.setdefault("raise_server_exceptions", self.raise_server_exceptions)
+        return AsyncWebSocketTestSession(
+            self, url, subprotocols=subprotocols, headers=headers, **options
+        )
 
     async def __aenter__(self) -> AsyncClient:
         await super().__aenter__()

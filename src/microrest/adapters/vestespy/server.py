@@ -25,6 +25,7 @@ from .events import EventManager, Handler
 from .exchange import Exchange
 from .request import Request
 from .response import Response
+from .websocket import serve_websockets
 
 if TYPE_CHECKING:
     from ...server import Server as Runner
@@ -135,6 +136,8 @@ class Server(EventManager):
         super().on(name, handler)
         if name == "request" and isinstance(handler, DispatchHandler):
             handler.dispatcher.attach(self)
+        elif name == "websocket":  # a microrest addition: see websocket.py
+            serve_websockets(self, handler)
 
     async def call(self, handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one handler: awaited when async, else through the app's thread limiter."""
