@@ -137,8 +137,9 @@ def _target_call(target: Any) -> Any:
         return HttpTarget(target)
     if isinstance(target, HttpTarget):
         return target
-    public = getattr(target, "public_request", None)
-    if public is not None:
+    # Looked up on the type: a plain resource answers any attribute with a custom method.
+    if getattr(type(target), "public_request", None) is not None:
+        public = target.public_request
 
         def to_app(
             method: str, xmethod: str | None, path: str, query: Any, data: Any, headers: Any
@@ -174,6 +175,11 @@ class Client(Resource):
             return call(req.method, req.xmethod, path, req.query, req.data, req.headers)  # type: ignore[no-any-return]
 
         self.handler = forward
+
+    def _answer(self, req: Request) -> Any:
+        # Everything goes to the target, ABOUT and OPTIONS included: it knows its resources.
+        assert self.handler is not None
+        return self.handler(req)
 
     def put(self, *args: Any, **kwargs: Any) -> Any:  # a client's put is a PUT request
         return self.request("PUT", *args, **kwargs)

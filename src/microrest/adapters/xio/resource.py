@@ -331,7 +331,7 @@ class Resource(_Verbs):
         caller (in-process verbs, clients, nodes forwarding)."""
         segments = split_path(path)
         req.fullpath = "/".join(segments)
-        target, rest, captured = self.resolve(segments)
+        target, rest, captured = self.resolve(segments, req.xmethod in ("ABOUT", "API"))
         req.context.update(captured)
         if target is None:
             return Result(404, None, origin=self, path=req.fullpath)
@@ -341,7 +341,9 @@ class Resource(_Verbs):
         result.path = req.fullpath
         return result
 
-    def resolve(self, segments: list[str]) -> tuple[Resource | None, list[str], dict[str, str]]:
+    def resolve(
+        self, segments: list[str], describing: bool = False
+    ) -> tuple[Resource | None, list[str], dict[str, str]]:
         """The resource that answers ``segments`` from here, the unmatched rest, the captures.
 
         The deepest match with content or a handler wins; a handler on the way takes what its
@@ -362,7 +364,7 @@ class Resource(_Verbs):
                 break
             node = child
         else:
-            if node.handler is not None or node.content is not None or not segments:
+            if node.handler is not None or node.content is not None or describing or not segments:
                 return node, [], captured
         if fallback is None:
             return None, [], {}
