@@ -390,6 +390,8 @@ class Resource(_Verbs):
         if isinstance(value, Result):
             return value
         response = req.response
+        if value is None:
+            value = response.content
         return Result(
             response.status,
             value,
