@@ -24,7 +24,12 @@ app = xio.app("examples.xio_nodes.app")
 
 @app.bind("www")
 def hello(req: Any) -> Any:
-    return {"app": app.id, "method": req.xmethod or req.method, "path": req.path, "pid": os.getpid()}
+    return {
+        "app": app.id,
+        "method": req.xmethod or req.method,
+        "path": req.path,
+        "pid": os.getpid(),
+    }
 
 
 node = xio.node("examples.xio_nodes.node")

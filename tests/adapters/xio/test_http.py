@@ -336,5 +336,7 @@ def test_mounted_in_a_core_app() -> None:
 
 def test_json_decoding_of_api_answers(app: xio.App, client: Client) -> None:
     app.bind("www", lambda req: {"k": "v"})
-    assert json.loads(client.request("API", "/").text) == {"": {"description": "", "methods": ["*"]}}
+    assert json.loads(client.request("API", "/").text) == {
+        "": {"description": "", "methods": ["*"]}
+    }
     assert client.request("ABOUT", "/").json()["id"] == app.id

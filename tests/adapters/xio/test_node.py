@@ -82,7 +82,11 @@ def test_node_over_asgi(node: xio.Node) -> None:
     node.register(app)
     with Client(node) as client:
         assert client.get("/").json()[0]["id"] == app.id
-        assert client.get(f"/{app.id}/a?q=1").json() == {"app": app.id, "path": "a", "method": "GET"}
+        assert client.get(f"/{app.id}/a?q=1").json() == {
+            "app": app.id,
+            "path": "a",
+            "method": "GET",
+        }
         assert client.post("/", headers={"XIO-method": "EXPORT"}).json()[0]["id"] == app.id
         assert client.get("/nobody").status_code == 404
         refused = client.post("/", headers={"XIO-method": "REGISTER"}, json={"endpoint": "x"})

@@ -200,7 +200,11 @@ def test_dynamic_custom_methods_on_resources() -> None:
         return {"method": req.method, "xmethod": req.xmethod, "data": req.data}
 
     res = xio.resource(handler)
-    assert res.ping(data={"a": 1}).content == {"method": "POST", "xmethod": "PING", "data": {"a": 1}}
+    assert res.ping(data={"a": 1}).content == {
+        "method": "POST",
+        "xmethod": "PING",
+        "data": {"a": 1},
+    }
     assert res.request("PING").content["xmethod"] == "PING"
 
 

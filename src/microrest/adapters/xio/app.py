@@ -71,6 +71,7 @@ class App(Resource):
             auto_options=True,
         )
         self._published: set[tuple[int, str]] = set()
+        self._publish(self.put("www"))  # the public root, routed from the start (ABOUT, 404)
         if serve_clients:
             for filename in _CLIENT_FILES:
                 self.asgi.add_route(
@@ -103,9 +104,7 @@ class App(Resource):
     def _publish(self, node: Resource) -> None:
         for each in node.walk():
             names = each.path.split("/") if each.path else []
-            if not names or names[0] != "www":
-                continue
-            if each.handler is not None or each.content is not None:
+            if names and names[0] == "www":
                 self._add_routes(each, names[1:])
 
     def _add_routes(self, node: Resource, segments: list[str]) -> None:
@@ -120,6 +119,8 @@ class App(Resource):
                 parts.append(segment)
         own = "/" + "/".join(parts)
         source = node.handler if node.handler is not None else type(self)
+        # Every www node has its own path routed, so ABOUT/API describe it over HTTP; one
+        # without handler or content walks the tree instead (an ancestor's handler may take it).
         if (id(node), "own") not in self._published:
             self._published.add((id(node), "own"))
             self.asgi.add_route(
@@ -141,11 +142,18 @@ class App(Resource):
             rest = values["xio_rest"] if deeper else ""
             fullpath = "www" + request.url.path[len(request.scope.get("root_path", "")) :]
             req = await read_request(request, rest, fullpath.rstrip("/"), context, verify)
-            result = await run(node.handle, req)
+            if node.handler is None and node.content is None:
+                result = await run(self._walk_public, req)
+            else:
+                result = await run(node.handle, req)
             return to_response(result, request.method, cors)
 
         xio_endpoint.__qualname__ = f"xio:{node.path}"
         return xio_endpoint
+
+    def _walk_public(self, req: Request) -> Result:
+        www = self.children["www"]
+        return www.dispatch(req, req.fullpath[len("www") :])
 
     async def _client_file(self, request: CoreRequest) -> Response:
         filename = request.url.path.rsplit("/", 1)[-1]
@@ -184,6 +192,8 @@ class App(Resource):
             verify=self.verify_token,
         )
         result = www.dispatch(req, path)
+        if method.upper() == "HEAD":
+            result.content = None
         result.path = "/".join(split_path(path))
         result._origin = _PublicOrigin(self)
         return result

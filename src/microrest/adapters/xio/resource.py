@@ -19,7 +19,7 @@ from ...toolkit import error_logger
 from .about import XioError, about_of, allow_header, allowed_methods, check_request
 from .request import PASS, Request
 
-__all__ = ["Resource", "Result", "error_of", "split_path"]
+__all__ = ["Resource", "Result", "error_of", "media_type_of_value", "split_path"]
 
 Handler = Callable[[Request], Any]
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "connect")
@@ -146,6 +146,19 @@ class Result(_Verbs):
 
     def __repr__(self) -> str:
         return f"<xio result {self.status} {self.path!r} {self.content!r:.60}>"
+
+
+def media_type_of_value(value: Any) -> str | None:
+    """The Content-Type a result gets on the wire when the handler sets none."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return "text/plain; charset=utf-8"
+    if isinstance(value, (bytes, bytearray, memoryview)) or hasattr(value, "read"):
+        return "application/octet-stream"
+    if isinstance(value, (dict, list, tuple, int, float, bool)):
+        return "application/json"
+    return "text/plain; charset=utf-8"
 
 
 def _materialise(value: Any) -> Any:
@@ -321,7 +334,10 @@ class Resource(_Verbs):
             context=kwargs.pop("context", None),
             verify=self._verifier(),
         )
-        return self.dispatch(req, path)
+        result = self.dispatch(req, path)
+        if method.upper() == "HEAD":
+            result.content = None  # answered as GET; like the wire, HEAD keeps no body
+        return result
 
     def _verifier(self) -> Any:
         return getattr(self.root(), "verify_token", None)
@@ -396,7 +412,7 @@ class Resource(_Verbs):
             response.status,
             value,
             response.headers,
-            response.content_type,
+            response.content_type or media_type_of_value(value),
             cookies=response.cookies,
         )
 
