@@ -27,7 +27,7 @@ from ...types import Receive, Scope, Send
 from .identity import IdentityStrategy, RandomIdentity
 from .request import Request
 from .resource import Resource, Result, split_path
-from .wire import read_request, to_response
+from .wire import read_request, send_result
 
 __all__ = ["CLIENTS_PATH", "App"]
 
@@ -124,29 +124,37 @@ class App(Resource):
         if (id(node), "own") not in self._published:
             self._published.add((id(node), "own"))
             self.asgi.add_route(
-                own, self._endpoint(node, params, False), ["*"], source=source, name=None
+                own, self._endpoint(node, params, False), ["*"], source=source, raw=True
             )
         if node.handler is not None and (id(node), "rest") not in self._published:
             self._published.add((id(node), "rest"))
             rest = own.rstrip("/") + "/{xio_rest:path}"
-            self.asgi.add_route(rest, self._endpoint(node, params, True), ["*"], source=source)
+            endpoint = self._endpoint(node, params, True)
+            self.asgi.add_route(rest, endpoint, ["*"], source=source, raw=True)
 
     def _endpoint(self, node: Resource, params: list[tuple[str, str]], deeper: bool) -> Any:
         run = self.asgi.concurrency.run
         verify = self.verify_token
         cors = self.cors
+        walk = self._walk_public
 
-        async def xio_endpoint(request: CoreRequest) -> Response:
-            values = request.path_params
+        async def xio_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            values = scope["path_params"]
             context = {name: values[placeholder] for placeholder, name in params}
+            route = scope.get("route")
+            prefix = getattr(route, "prefix", "") if route is not None else ""
+            fullpath = "www" + scope["path"][len(prefix) :].rstrip("/")
             rest = values["xio_rest"] if deeper else ""
-            fullpath = "www" + request.url.path[len(request.scope.get("root_path", "")) :]
-            req = await read_request(request, rest, fullpath.rstrip("/"), context, verify)
-            if node.handler is None and node.content is None:
-                result = await run(self._walk_public, req)
-            else:
-                result = await run(node.handle, req)
-            return to_response(result, request.method, cors)
+            req = await read_request(scope, receive, rest, fullpath, context, verify)
+            try:
+                if node.handler is None and node.content is None:
+                    result = await run(walk, req)
+                else:
+                    result = await run(node.handle, req)
+                await send_result(result, scope, receive, send, cors)
+            finally:
+                if req.http is not None:
+                    await req.http.close()  # uploaded files of a form
 
         xio_endpoint.__qualname__ = f"xio:{node.path}"
         return xio_endpoint

@@ -10,10 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
+from ...requests import Request as CoreRequest
 from .about import STANDARD_METHODS
 
-__all__ = ["PASS", "Cookies", "Headers", "Request", "Response", "Caller", "split_method"]
+__all__ = [
+    "PASS",
+    "Caller",
+    "Cookies",
+    "Headers",
+    "Request",
+    "Response",
+    "parse_query",
+    "split_method",
+]
 
 
 class _Pass:
@@ -56,6 +67,19 @@ class Headers(dict[str, Any]):
 
     def get(self, name: str, default: Any = None) -> Any:
         return super().get(_key(name), default)
+
+
+def parse_query(query_string: bytes | str) -> dict[str, Any]:
+    """xio's query dict: one value is a scalar, repeated keys a list, blank values dropped."""
+    text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+    query: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=False):
+        if key in query:
+            known = query[key]
+            query[key] = [*known, value] if isinstance(known, list) else [known, value]
+        else:
+            query[key] = value
+    return query
 
 
 def split_method(method: str, xmethod: str | None = None) -> tuple[str, str | None]:
@@ -143,13 +167,14 @@ class Request:
         "xmethod",
         "path",
         "fullpath",
-        "query",
         "data",
-        "headers",
         "context",
         "response",
         "body",
         "http",
+        "scope",
+        "_query",
+        "_headers",
         "_cookie",
         "_client",
         "_verify",
@@ -172,16 +197,75 @@ class Request:
         self.method, self.xmethod = split_method(method, xmethod)
         self.path = path
         self.fullpath = path
-        self.query: Any = {} if query is None else query
+        self._query: Any = {} if query is None else query
         self.data: Any = {} if data is None else data
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers or {})
+        self._headers: Headers | None = (
+            headers if isinstance(headers, Headers) else Headers(headers or {})
+        )
         self.context: dict[str, Any] = {} if context is None else context
         self.response = Response()
         self.body = body
         self.http = http
+        self.scope: Any = None
         self._cookie: Cookies | None = None
         self._client: Caller | None = None
         self._verify = verify
+
+    @classmethod
+    def from_scope(
+        cls,
+        scope: Any,
+        method: str,
+        xmethod: str | None,
+        path: str,
+        fullpath: str,
+        data: Any,
+        body: bytes | None,
+        context: dict[str, Any],
+        http: Any,
+        verify: Any,
+    ) -> Request:
+        """A request over HTTP: the query and headers are parsed when first read (the hot
+        path builds no dict a handler does not ask for)."""
+        req = cls.__new__(cls)
+        req.method, req.xmethod = split_method(method, xmethod)
+        req.path = path
+        req.fullpath = fullpath
+        req._query = None
+        req.data = data
+        req._headers = None
+        req.context = context
+        req.response = Response()
+        req.body = body
+        req.http = http
+        req.scope = scope
+        req._cookie = None
+        req._client = None
+        req._verify = verify
+        return req
+
+    @property
+    def query(self) -> Any:
+        if self._query is None:
+            self._query = parse_query(self.scope.get("query_string", b""))
+        return self._query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        self._query = value
+
+    @property
+    def headers(self) -> Headers:
+        if self._headers is None:
+            self._headers = Headers(
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in self.scope["headers"]
+            )
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        self._headers = value if isinstance(value, Headers) else Headers(value or {})
 
     def __getattr__(self, name: str) -> Any:
         # req.GET, req.POST, req.MYMETHOD...: True for the current method; any other name
@@ -201,8 +285,8 @@ class Request:
     def cookie(self) -> Cookies:
         if self._cookie is None:
             received = self.context.get("cookies")
-            if received is None and self.http is not None:
-                received = self.http.cookies
+            if received is None and self.scope is not None:
+                received = CoreRequest(self.scope).cookies
             self._cookie = Cookies(received or {}, self.response)
         return self._cookie
 

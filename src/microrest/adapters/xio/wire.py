@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ...requests import Request as CoreRequest
 from ...responses import Response, StreamingResponse
-from ...toolkit import json_dumps, json_loads
-from .request import Headers, Request
+from ...toolkit import Receive, Scope, Send, answer_headers, json_dumps, json_loads, send_buffered
+from .request import Headers, Request, parse_query
 from .resource import Result
 
-__all__ = ["CORS_HEADERS", "OPTIONS_CORS_HEADERS", "parse_query", "read_request", "to_response"]
+__all__ = [
+    "CORS_HEADERS",
+    "OPTIONS_CORS_HEADERS",
+    "parse_query",
+    "read_request",
+    "send_result",
+    "to_response",
+]
 
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 OPTIONS_CORS_HEADERS = {
@@ -30,19 +36,6 @@ OPTIONS_CORS_HEADERS = {
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _CHUNK = 64 * 1024
-
-
-def parse_query(query_string: bytes | str) -> dict[str, Any]:
-    """xio's query dict: one value is a scalar, repeated keys a list, blank values dropped."""
-    text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
-    query: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=False):
-        if key in query:
-            known = query[key]
-            query[key] = [*known, value] if isinstance(known, list) else [known, value]
-        else:
-            query[key] = value
-    return query
 
 
 def _is_json(media_type: str) -> bool:
@@ -73,32 +66,34 @@ async def _data(request: CoreRequest, method: str) -> tuple[Any, bytes | None]:
 
 
 async def read_request(
-    request: CoreRequest, path: str, fullpath: str, context: dict[str, Any], verify: Any
+    scope: Scope,
+    receive: Receive,
+    path: str,
+    fullpath: str,
+    context: dict[str, Any],
+    verify: Any,
 ) -> Request:
-    """The xio request for a core request; ``path`` is the part below the handling resource."""
-    scope = request.scope
-    headers = Headers(
-        (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
+    """The xio request for an HTTP request; ``path`` is the part below the handling resource.
+
+    Only the body is read here (it needs the event loop); query, headers and cookies are
+    parsed when the handler first reads them."""
+    method = scope["method"]
+    xmethod = None
+    for name, value in scope["headers"]:
+        if name == b"xio-method":
+            xmethod = value.decode("latin-1") or None
+            break
+    http = None
+    data: Any = {}
+    body = None
+    if xmethod is not None or method not in _NO_BODY:
+        http = CoreRequest(scope, receive)
+        data, body = await _data(http, "POST")
+    client = scope.get("client")
+    context["remote_addr"] = client[0] if client else None
+    return Request.from_scope(
+        scope, method, xmethod, path, fullpath, data, body, context, http, verify
     )
-    method = request.method
-    xmethod = headers.get("xio_method") or None
-    data, body = await _data(request, "POST" if xmethod else method)
-    context["cookies"] = request.cookies
-    context["remote_addr"] = request.client.host if request.client else None
-    req = Request(
-        method,
-        xmethod=xmethod,
-        query=parse_query(scope.get("query_string", b"")),
-        data=data,
-        headers=headers,
-        context=context,
-        body=body,
-        http=request,
-        verify=verify,
-    )
-    req.path = path
-    req.fullpath = fullpath
-    return req
 
 
 def _file_chunks(handle: Any) -> Iterator[bytes]:
@@ -155,3 +150,35 @@ def to_response(result: Result, method: str, cors: bool = True) -> Response:
     for key, value, options in result.cookies:
         response.set_cookie(key, value, **options)
     return response
+
+
+_CORS_RAW = (b"access-control-allow-origin", b"*")
+_MEDIA_TYPES: dict[str, bytes] = {}
+
+
+async def send_result(
+    result: Result, scope: Scope, receive: Receive, send: Send, cors: bool
+) -> None:
+    """Send ``result``: the common case (no headers or cookies set, a buffered body) straight
+    to the wire, anything else through a core response (which checks the headers)."""
+    content = result.content
+    if result.headers or result.cookies or hasattr(content, "read"):
+        await to_response(result, scope["method"], cors)(scope, receive, send)
+        return
+    body, default_type = _body(content)
+    assert body is not None
+    media_type = result.content_type or default_type
+    encoded = None
+    if media_type is not None and content is not None:
+        encoded = _MEDIA_TYPES.get(media_type)
+        if encoded is None:
+            encoded = media_type.encode("latin-1")  # a bad value raises: the core's 500
+            if len(_MEDIA_TYPES) < 64 and "\r" not in media_type and "\n" not in media_type:
+                _MEDIA_TYPES[media_type] = encoded
+    headers = answer_headers(result.status, body, encoded)
+    if cors:
+        headers.append(_CORS_RAW)
+        if scope["method"] == "OPTIONS":
+            await to_response(result, "OPTIONS", cors)(scope, receive, send)
+            return
+    await send_buffered(send, result.status, headers, body)
