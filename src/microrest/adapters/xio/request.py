@@ -82,6 +82,9 @@ def parse_query(query_string: bytes | str) -> dict[str, Any]:
     return query
 
 
+_PLAIN = STANDARD_METHODS - {"HEAD"}
+
+
 def split_method(method: str, xmethod: str | None = None) -> tuple[str, str | None]:
     """``(method, xmethod)`` as xio sees them: a custom method is POST plus its name."""
     method = method.upper()
@@ -228,7 +231,10 @@ class Request:
         """A request over HTTP: the query and headers are parsed when first read (the hot
         path builds no dict a handler does not ask for)."""
         req = cls.__new__(cls)
-        req.method, req.xmethod = split_method(method, xmethod)
+        if xmethod is None and method in _PLAIN:
+            req.method, req.xmethod = method, None
+        else:
+            req.method, req.xmethod = split_method(method, xmethod)
         req.path = path
         req.fullpath = fullpath
         req._query = None

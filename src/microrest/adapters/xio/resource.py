@@ -122,11 +122,20 @@ class Result(_Verbs):
     ) -> None:
         self.status = status
         self.content = content
-        self.headers = dict(headers or {})
-        self.content_type = content_type
+        self.headers = headers if headers is not None else {}
+        self._content_type = content_type
         self.path = path
-        self.cookies = cookies or []
+        self.cookies = cookies if cookies is not None else []
         self._origin = origin
+
+    @property
+    def content_type(self) -> str | None:
+        """The content type set by the handler, else the one its content gets on the wire."""
+        return self._content_type or media_type_of_value(self.content)
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        self._content_type = value
 
     def request(self, method: str, *args: Any, **kwargs: Any) -> Result:
         if self._origin is None:
@@ -401,7 +410,7 @@ class Resource(_Verbs):
                     req.fullpath,
                     exc_info=exc,
                 )
-                return Result(500, None, headers=req.response.headers)
+                return Result(500, None)
             return Result(error.status, error.body, headers=req.response.headers)
         if isinstance(value, Result):
             return value
@@ -412,7 +421,7 @@ class Resource(_Verbs):
             response.status,
             value,
             response.headers,
-            response.content_type or media_type_of_value(value),
+            response.content_type,
             cookies=response.cookies,
         )
 

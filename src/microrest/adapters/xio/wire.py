@@ -132,7 +132,7 @@ def to_response(result: Result, method: str, cors: bool = True) -> Response:
         else:
             headers[name] = value
     body, default_type = _body(result.content)
-    media_type = explicit_type or result.content_type or default_type
+    media_type = explicit_type or result._content_type or default_type
     raw: dict[str, str] = {}
     if cors:
         raw.update(CORS_HEADERS)
@@ -167,7 +167,7 @@ async def send_result(
         return
     body, default_type = _body(content)
     assert body is not None
-    media_type = result.content_type or default_type
+    media_type = result._content_type or default_type
     encoded = None
     if media_type is not None and content is not None:
         encoded = _MEDIA_TYPES.get(media_type)
