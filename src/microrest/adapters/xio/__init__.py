@@ -19,13 +19,13 @@ from .request import PASS, Request, Response
 from .resource import Resource, Result
 
 __all__ = [
-    "CLIENTS_PATH",
-    "PASS",
     "App",
+    "CLIENTS_PATH",
     "Client",
     "HttpTarget",
     "IdentityStrategy",
     "Node",
+    "PASS",
     "Peer",
     "Peers",
     "RandomIdentity",

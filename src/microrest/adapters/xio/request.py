@@ -172,7 +172,7 @@ class Request:
         "fullpath",
         "data",
         "context",
-        "response",
+        "_response",
         "body",
         "http",
         "scope",
@@ -206,7 +206,7 @@ class Request:
             headers if isinstance(headers, Headers) else Headers(headers or {})
         )
         self.context: dict[str, Any] = {} if context is None else context
-        self.response = Response()
+        self._response: Response | None = None
         self.body = body
         self.http = http
         self.scope: Any = None
@@ -241,7 +241,7 @@ class Request:
         req.data = data
         req._headers = None
         req.context = context
-        req.response = Response()
+        req._response = None
         req.body = body
         req.http = http
         req.scope = scope
@@ -249,6 +249,13 @@ class Request:
         req._client = None
         req._verify = verify
         return req
+
+    @property
+    def response(self) -> Response:
+        """What the handler sets besides its return value (made on first use)."""
+        if self._response is None:
+            self._response = Response()
+        return self._response
 
     @property
     def query(self) -> Any:

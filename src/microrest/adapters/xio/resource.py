@@ -411,10 +411,13 @@ class Resource(_Verbs):
                     exc_info=exc,
                 )
                 return Result(500, None)
-            return Result(error.status, error.body, headers=req.response.headers)
+            headers = req._response.headers if req._response is not None else None
+            return Result(error.status, error.body, headers=headers)
         if isinstance(value, Result):
             return value
-        response = req.response
+        response = req._response
+        if response is None:  # the handler set nothing: the common case, no object made
+            return Result(200, value)
         if value is None:
             value = response.content
         return Result(

@@ -109,6 +109,9 @@ def _file_chunks(handle: Any) -> Iterator[bytes]:
 
 def _body(content: Any) -> tuple[bytes | None, str | None]:
     """``(body, default media type)``; body None means "stream it" (a file object)."""
+    kind = type(content)
+    if kind is dict or kind is list:
+        return json_dumps(content), "application/json"
     if content is None:
         return b"", None
     if isinstance(content, str):
@@ -162,11 +165,10 @@ async def send_result(
     """Send ``result``: the common case (no headers or cookies set, a buffered body) straight
     to the wire, anything else through a core response (which checks the headers)."""
     content = result.content
-    if result.headers or result.cookies or hasattr(content, "read"):
+    body, default_type = _body(content)
+    if body is None or result.headers or result.cookies:
         await to_response(result, scope["method"], cors)(scope, receive, send)
         return
-    body, default_type = _body(content)
-    assert body is not None
     media_type = result._content_type or default_type
     encoded = None
     if media_type is not None and content is not None:
