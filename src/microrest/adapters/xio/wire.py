@@ -19,6 +19,7 @@ from .resource import Result
 __all__ = [
     "CORS_HEADERS",
     "OPTIONS_CORS_HEADERS",
+    "fast_request",
     "parse_query",
     "read_request",
     "send_result",
@@ -63,6 +64,22 @@ async def _data(request: CoreRequest, method: str) -> tuple[Any, bytes | None]:
         return body.decode("utf-8"), body
     except UnicodeDecodeError:
         return body, body
+
+
+def fast_request(
+    scope: Scope, path: str, fullpath: str, context: dict[str, Any], verify: Any
+) -> Request | None:
+    """The request without awaiting anything when there is no body to read (GET, HEAD,
+    OPTIONS without a custom method), else None: ``read_request`` does the rest."""
+    method = scope["method"]
+    if method not in _NO_BODY:
+        return None
+    for name, _ in scope["headers"]:
+        if name == b"xio-method":
+            return None
+    client = scope.get("client")
+    context["remote_addr"] = client[0] if client else None
+    return Request.from_scope(scope, method, None, path, fullpath, {}, None, context, None, verify)
 
 
 async def read_request(
