@@ -21,6 +21,7 @@ import os
 import secrets
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +37,8 @@ DEFAULT_DB = "xio-nodes.sqlite3"
 _FIELDS = ("uid", "nodeid", "id", "name", "type", "endpoint")
 # In-process peers by id: objects cannot live in SQLite. Another worker cannot reach them.
 _LOCAL: dict[str, Resource] = {}
+_HTTP_TARGETS: dict[str, HttpTarget] = {}
+_TARGETS_LOCK = threading.Lock()
 
 
 class Peer:
@@ -74,6 +77,25 @@ class Peer:
         return f"<xio peer {self.type} {self.id} via {self.endpoint}>"
 
 
+def _http_target(endpoint: str) -> HttpTarget:
+    """One pooled httpx client per peer URL for the process: forwarding reuses connections."""
+    with _TARGETS_LOCK:
+        target = _HTTP_TARGETS.get(endpoint)
+        if target is None:
+            target = _HTTP_TARGETS[endpoint] = HttpTarget(endpoint)
+        return target
+
+
+def _close_targets() -> None:
+    with _TARGETS_LOCK:
+        for target in _HTTP_TARGETS.values():
+            target.close()
+        _HTTP_TARGETS.clear()
+
+
+atexit.register(_close_targets)
+
+
 def _client_for(endpoint: str) -> Client:
     if endpoint.startswith("local:"):
         peer_id, _, prefix = endpoint[len("local:") :].partition("/")
@@ -81,7 +103,7 @@ def _client_for(endpoint: str) -> Client:
         if target is None:
             return Client(_Unreachable(peer_id), prefix)
         return Client(target, prefix)
-    return Client(HttpTarget(endpoint))
+    return Client(_http_target(endpoint))
 
 
 class _Unreachable(Resource):
@@ -187,7 +209,8 @@ class Peers:
         elif isinstance(endpoint, str) and endpoint.startswith(("http://", "https://")):
             address = endpoint.rstrip("/")
             if id is None:
-                about = Client(HttpTarget(address, timeout=10.0)).about()
+                with Client(HttpTarget(address, timeout=10.0)) as probe:
+                    about = probe.about()
                 if about.status != 200 or not isinstance(about.content, dict):
                     raise ValueError(f"{address} did not answer ABOUT (status {about.status})")
                 id = str(about.content.get("id") or "")
