@@ -340,3 +340,20 @@ def test_json_decoding_of_api_answers(app: xio.App, client: Client) -> None:
         "": {"description": "", "methods": ["*"]}
     }
     assert client.request("ABOUT", "/").json()["id"] == app.id
+
+
+def test_module_app_serves_its_www_static_directory(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import types
+
+    (tmp_path / "www" / "static").mkdir(parents=True)
+    (tmp_path / "www" / "static" / "page.txt").write_text("static page")
+    module = types.ModuleType("xio_static_app")
+    module.__file__ = str(tmp_path / "app.py")
+    monkeypatch.setitem(sys.modules, "xio_static_app", module)
+    app = xio.app("xio_static_app")
+    with Client(app) as client:
+        assert client.get("/static/page.txt").text == "static page"
+        assert client.get("/static/../app.py").status_code == 404

@@ -167,3 +167,15 @@ def test_three_processes_app_node_and_linked_node(tmp_path: Path) -> None:
         assert client.get(f"{app_id}/py").content["path"] == "py"
         assert client.about(app_id).content["id"] == app_id
         client.close()
+
+
+def test_the_callers_token_crosses_the_node(node: xio.Node) -> None:
+    tokens = xio.SignedTokens("shared secret")
+    app = xio.app(identity=tokens)
+    app.bind("www", lambda req: {"client": req.client.id})
+    node.register(app)
+    with Client(node) as client:
+        token = tokens.token_for("0xuser")
+        answer = client.get(f"/{app.id}/", headers={"Authorization": f"Bearer {token}"})
+        assert answer.json() == {"client": "0xuser"}
+        assert client.get(f"/{app.id}/").json() == {"client": None}
