@@ -357,3 +357,13 @@ def test_module_app_serves_its_www_static_directory(
     with Client(app) as client:
         assert client.get("/static/page.txt").text == "static page"
         assert client.get("/static/../app.py").status_code == 404
+
+
+def test_a_resource_tree_put_under_www_is_served(app: xio.App, client: Client) -> None:
+    tree = xio.resource()
+    tree.put("a", "A")
+    tree.bind("b/:x", lambda req: "b " + req.context[":x"])
+    app.put("www/tree", tree)
+    assert client.get("/tree/a").text == "A"
+    assert client.get("/tree/b/7").text == "b 7"
+    assert app.get("www/tree/b/8").content == "b 8"

@@ -273,12 +273,12 @@ class Resource(_Verbs):
             node = found
         return node
 
-    def put(self, path: Any = "", content: Any = None, **kwargs: Any) -> Any:
+    def put(self, path: Any = "", content: Any = None) -> Any:
         """Register ``content`` at ``path`` (a value, a handler or a resource); returns the node."""
         if not isinstance(path, str):
             path, content = "", path
         node = self._node(path)
-        if content is None and not kwargs:
+        if content is None:
             return node
         node._assign(content)
         self._changed(node)
@@ -307,9 +307,8 @@ class Resource(_Verbs):
                 self.content = content.content
             self.about_info.update(content.about_info)
             for name, child in content.children.items():
-                child.parent = self
+                child.parent = self  # the subtree moves here: registered once, served here
                 self.children[name] = child
-            content.children = self.children
         elif callable(content) and not isinstance(content, (str, bytes, dict, list)):
             self._set_handler(content)
         else:
