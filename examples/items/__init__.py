@@ -25,7 +25,7 @@ from __future__ import annotations
 __all__ = ["MAX_BODY", "STYLES"]
 
 # The module names, in the order docs show them; "core" is microrest's own style.
-STYLES = ("core", "corepost", "vestespy", "webpy", "pyservice")
+STYLES = ("core", "corepost", "vestespy", "webpy", "xio", "pyservice")
 
 # The largest PUT body accepted (bytes); beyond it every style answers 413.
 MAX_BODY = 64 * 1024

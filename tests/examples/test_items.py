@@ -25,6 +25,7 @@ MAIN_OBJECTS = {
     "corepost": "microrest.adapters.corepost.web.CorePost",
     "vestespy": "microrest.adapters.vestespy.server.Server",
     "webpy": "microrest.adapters.webpy.server.HTTPServer",
+    "xio": "microrest.adapters.xio.app.App",
     "pyservice": "microrest.adapters.pyservice.service.Service",
 }
 

@@ -1,0 +1,282 @@
+"""``xio.app()``: a root resource whose ``www`` subtree is served over HTTP, an ASGI app.
+
+Every resource under ``www`` with a handler or content compiles to core routes as it is
+registered: ``www/items/:id`` becomes ``/items/{p2}`` (its own path) and, for a handler,
+``/items/{p2}/{xio_rest:path}`` (the deeper paths it answers, in ``req.path``). The core's
+router picks the route; the endpoint reads the body, builds ``req`` and calls the resource's
+``handle`` under the app's sync policy. Nothing outside ``www`` has a route, so private
+resources (``etc/...``) are reachable in-process only. Creating an app binds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from importlib import resources as package_files
+from typing import Any
+
+from ...app import App as CoreApp
+from ...limits import Limits
+from ...requests import Request as CoreRequest
+from ...responses import FileResponse, Response
+from ...staticfiles import StaticFiles
+from ...toolkit import SyncMode
+from ...types import Receive, Scope, Send
+from .identity import IdentityStrategy, RandomIdentity
+from .request import Request
+from .resource import Resource, Result, split_path
+from .wire import fast_request, read_request, send_result
+
+__all__ = ["CLIENTS_PATH", "App"]
+
+#: Where every app serves the JavaScript (``xio.js``) and PHP (``xio.php``) clients.
+CLIENTS_PATH = "/_xio"
+_CLIENT_FILES = {"xio.js": "text/javascript; charset=utf-8", "xio.php": "text/plain; charset=utf-8"}
+
+
+class App(Resource):
+    """``xio.app(__name__)``: the app's resource tree, its identity and its HTTP face."""
+
+    dynamic_methods = False
+    type_name = "app"
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        seed: str | None = None,
+        identity: IdentityStrategy | None = None,
+        debug: bool = False,
+        limits: Limits | None = None,
+        sync_handlers: SyncMode = "thread",
+        thread_limit: int = 40,
+        cors: bool = True,
+        serve_clients: bool = True,
+    ) -> None:
+        super().__init__()
+        self.identity: IdentityStrategy = identity or RandomIdentity()
+        self.id = self._initial_id(seed)
+        self.app_name = name or type(self).type_name
+        self.cors = cors
+        self.asgi = CoreApp(
+            style="xio",
+            debug=debug,
+            limits=limits,
+            trailing_slash="ignore",
+            sync_handlers=sync_handlers,
+            thread_limit=thread_limit,
+            auto_head=True,
+            auto_options=True,
+        )
+        self._published: set[tuple[int, str]] = set()
+        self._publish(self.put("www"))  # the public root, routed from the start (ABOUT, 404)
+        if serve_clients:
+            for filename in _CLIENT_FILES:
+                self.asgi.add_route(
+                    f"{CLIENTS_PATH}/{filename}", self._client_file, ["GET"], source=type(self)
+                )
+        module = sys.modules.get(name or "")
+        module_file = getattr(module, "__file__", None)
+        if module_file:
+            static = os.path.join(os.path.dirname(os.path.abspath(module_file)), "www", "static")
+            if os.path.isdir(static):
+                self.asgi.mount("/static", StaticFiles(static))
+
+    def _initial_id(self, seed: str | None) -> str:
+        return self.identity.new_id(seed)
+
+    # identity ---------------------------------------------------------------------------------
+
+    def verify_token(self, token: str) -> str | None:
+        return self.identity.verify(token)
+
+    def identity_about(self) -> dict[str, Any]:
+        """What ABOUT adds on the app root and on ``www``: who this app is."""
+        return {"id": self.id, "name": self.app_name, "type": type(self).type_name}
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), **self.identity_about()}
+
+    # publishing www as core routes ------------------------------------------------------------
+
+    def _publish(self, node: Resource) -> None:
+        for each in node.walk():
+            names = each.path.split("/") if each.path else []
+            if names and names[0] == "www":
+                self._add_routes(each, names[1:])
+
+    def _add_routes(self, node: Resource, segments: list[str]) -> None:
+        parts: list[str] = []
+        params: list[tuple[str, str]] = []
+        for index, segment in enumerate(segments):
+            if segment.startswith(":"):
+                placeholder = f"p{index}"
+                parts.append("{" + placeholder + "}")
+                params.append((placeholder, segment))
+            else:
+                parts.append(segment)
+        own = "/" + "/".join(parts)
+        source = node.handler if node.handler is not None else type(self)
+        # Every www node has its own path routed, so ABOUT/API describe it over HTTP; one
+        # without handler or content walks the tree instead (an ancestor's handler may take it).
+        if (id(node), "own") not in self._published:
+            self._published.add((id(node), "own"))
+            self.asgi.add_route(
+                own, self._endpoint(node, params, False), ["*"], source=source, raw=True
+            )
+        if node.handler is not None and (id(node), "rest") not in self._published:
+            self._published.add((id(node), "rest"))
+            rest = own.rstrip("/") + "/{xio_rest:path}"
+            endpoint = self._endpoint(node, params, True)
+            self.asgi.add_route(rest, endpoint, ["*"], source=source, raw=True)
+
+    def _endpoint(self, node: Resource, params: list[tuple[str, str]], deeper: bool) -> Any:
+        run = self.asgi.concurrency.run
+        inline = self.asgi.concurrency.mode == "inline"  # fixed when the app is built
+        verify = self.verify_token
+        cors = self.cors
+        walk = self._walk_public
+
+        async def xio_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            values = scope["path_params"]
+            context = {name: values[placeholder] for placeholder, name in params}
+            route = scope.get("route")
+            prefix = getattr(route, "prefix", "") if route is not None else ""
+            fullpath = "www" + scope["path"][len(prefix) :].rstrip("/")
+            rest = values["xio_rest"] if deeper else ""
+            # Measured (callgrind): awaiting a reader and the policy wrapper cost ~5% of an
+            # inline request; a bodiless one is built directly and an inline handler called.
+            req = fast_request(scope, rest, fullpath, context, verify)
+            if req is None:
+                req = await read_request(scope, receive, rest, fullpath, context, verify)
+            handle = walk if node.handler is None and node.content is None else node.handle
+            try:
+                result = handle(req) if inline else await run(handle, req)
+                await send_result(result, scope, receive, send, cors)
+            finally:
+                if req.http is not None:
+                    await req.http.close()  # uploaded files of a form
+
+        xio_endpoint.__qualname__ = f"xio:{node.path}"
+        return xio_endpoint
+
+    def _walk_public(self, req: Request) -> Result:
+        www = self.children["www"]
+        return www.dispatch(req, req.fullpath[len("www") :])
+
+    async def _client_file(self, request: CoreRequest) -> Response:
+        filename = request.url.path.rsplit("/", 1)[-1]
+        path = package_files.files(__package__).joinpath("static", filename)
+        return FileResponse(
+            str(path),
+            media_type=_CLIENT_FILES[filename],
+            headers={"Access-Control-Allow-Origin": "*"},
+            content_disposition_type="inline",
+        )
+
+    # the public entry point -------------------------------------------------------------------
+
+    def public_request(
+        self,
+        method: str,
+        path: str = "",
+        *,
+        query: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        context: dict[str, Any] | None = None,
+    ) -> Result:
+        """What a remote caller may ask, in-process: ``path`` is relative to ``www`` and never
+        leaves it. Clients, nodes and message protocols (a websocket service) call this; the
+        HTTP routes reach the same ``Resource.handle``."""
+        www = self.children.get("www")
+        if www is None:
+            return Result(404, None, origin=self, path="www/" + path.strip("/"))
+        req = Request(
+            method,
+            query=query,
+            data=data,
+            headers=headers,
+            context=context,
+            verify=self.verify_token,
+        )
+        result = www.dispatch(req, path)
+        if method.upper() == "HEAD":
+            result.content = None
+        result.path = "/".join(split_path(path))
+        result._origin = _PublicOrigin(self)
+        return result
+
+    async def public_request_async(self, method: str, path: str = "", **kwargs: Any) -> Result:
+        """``public_request`` from async code: the handler chain runs under the app's sync
+        policy (a worker thread by default), never blocking the event loop."""
+        return await self.asgi.concurrency.run(self.public_request, method, path, **kwargs)
+
+    # ASGI and serving -------------------------------------------------------------------------
+
+    @property
+    def __microrest_app__(self) -> CoreApp:
+        return self.asgi
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi(scope, receive, send)
+
+    def run(
+        self,
+        loop: bool = True,
+        port: int = 8080,
+        debug: bool = False,
+        websocket: int | None = None,
+        *,
+        host: str = "0.0.0.0",
+        workers: int = 1,
+        **options: Any,
+    ) -> None:
+        """Serve on all interfaces (as xio did) on ``port`` until Ctrl-C, through
+        ``microrest.server.run``; ``workers`` processes share the port."""
+        from ...server import run
+
+        if websocket is not None:
+            raise NotImplementedError(
+                "the xio websocket service (run(websocket=PORT)) is not available yet; "
+                "serve HTTP only"
+            )
+        if debug:
+            self.asgi.debug = True
+        run(self, host, port, workers=workers, **options)
+
+    def main(self, argv: Sequence[str] | None = None) -> None:
+        """The CLI: ``python app.py run [-p PORT] [--workers N] [--host H] [-d]``; with no
+        command, print the app and its public resources."""
+        parser = argparse.ArgumentParser(prog=os.path.basename(sys.argv[0] or "app.py"))
+        commands = parser.add_subparsers(dest="command")
+        run = commands.add_parser("run", help="serve the app over HTTP")
+        run.add_argument("-p", "--port", type=int, default=8080)
+        run.add_argument("--host", default="0.0.0.0")
+        run.add_argument("--workers", type=int, default=1)
+        run.add_argument("-w", "--websocket", type=int, default=None)
+        run.add_argument("-d", "--debug", action="store_true")
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command == "run":
+            if args.websocket is not None:
+                parser.error("the websocket service (-w) is not available yet")
+            self.run(port=args.port, debug=args.debug, host=args.host, workers=args.workers)
+            return
+        print(f"{type(self).type_name} {self.app_name} {self.id}")
+        for row in self.asgi.routes():
+            print(f"  {row.path:<40} {row.source}")
+
+    def __repr__(self) -> str:
+        return f"<xio {type(self).type_name} {self.app_name} {self.id}>"
+
+
+class _PublicOrigin:
+    """Where chained requests on a public result go: back through ``public_request``."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def request(self, method: str, path: str = "", **kwargs: Any) -> Result:
+        return self.app.public_request(method, path, **kwargs)

@@ -1,0 +1,203 @@
+"""HTTP in and out: a core request becomes an xio ``Request``, a ``Result`` a core response.
+
+Everything that needs the event loop (reading and parsing the body) happens here, before the
+handler runs; the handler chain itself is synchronous, as xio's was, and runs under the app's
+sync policy (a worker thread by default, inline on request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ...requests import Request as CoreRequest
+from ...responses import Response, StreamingResponse
+from ...toolkit import Receive, Scope, Send, answer_headers, json_dumps, json_loads, send_buffered
+from .request import Headers, Request, parse_query
+from .resource import Result
+
+__all__ = [
+    "CORS_HEADERS",
+    "OPTIONS_CORS_HEADERS",
+    "fast_request",
+    "parse_query",
+    "read_request",
+    "send_result",
+    "to_response",
+]
+
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+OPTIONS_CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET,HEAD,OPTIONS,POST,PUT,PATCH,DELETE,CONNECT",
+    "Access-Control-Allow-Headers": (
+        "Origin, X-Requested-With, Content-Type, Content-Length, Date, Accept, Authorization, "
+        "XIO-id, XIO-token, XIO-view, XIO-method, XIO-profile"
+    ),
+}
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_CHUNK = 64 * 1024
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+async def _data(request: CoreRequest, method: str) -> tuple[Any, bytes | None]:
+    if method in _NO_BODY:
+        return {}, None
+    media_type = request.content_type
+    if media_type in _FORMS:
+        form = await request.form()
+        fields: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            fields[key] = value if isinstance(value, str) else (value.file, value.filename)
+        return fields, None
+    body = await request.body()
+    if not body:
+        return {}, body
+    if _is_json(media_type):
+        return json_loads(body, request.limits.max_json_depth), body
+    try:
+        return body.decode("utf-8"), body
+    except UnicodeDecodeError:
+        return body, body
+
+
+def fast_request(
+    scope: Scope, path: str, fullpath: str, context: dict[str, Any], verify: Any
+) -> Request | None:
+    """The request without awaiting anything when there is no body to read (GET, HEAD,
+    OPTIONS without a custom method), else None: ``read_request`` does the rest."""
+    method = scope["method"]
+    if method not in _NO_BODY:
+        return None
+    for name, _ in scope["headers"]:
+        if name == b"xio-method":
+            return None
+    client = scope.get("client")
+    context["remote_addr"] = client[0] if client else None
+    return Request.from_scope(scope, method, None, path, fullpath, {}, None, context, None, verify)
+
+
+async def read_request(
+    scope: Scope,
+    receive: Receive,
+    path: str,
+    fullpath: str,
+    context: dict[str, Any],
+    verify: Any,
+) -> Request:
+    """The xio request for an HTTP request; ``path`` is the part below the handling resource.
+
+    Only the body is read here (it needs the event loop); query, headers and cookies are
+    parsed when the handler first reads them."""
+    method = scope["method"]
+    xmethod = None
+    for name, value in scope["headers"]:
+        if name == b"xio-method":
+            xmethod = value.decode("latin-1") or None
+            break
+    http = None
+    data: Any = {}
+    body = None
+    if xmethod is not None or method not in _NO_BODY:
+        http = CoreRequest(scope, receive)
+        data, body = await _data(http, "POST")
+    client = scope.get("client")
+    context["remote_addr"] = client[0] if client else None
+    return Request.from_scope(
+        scope, method, xmethod, path, fullpath, data, body, context, http, verify
+    )
+
+
+def _file_chunks(handle: Any) -> Iterator[bytes]:
+    try:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                return
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+    finally:
+        handle.close()
+
+
+def _body(content: Any) -> tuple[bytes | None, str | None]:
+    """``(body, default media type)``; body None means "stream it" (a file object)."""
+    kind = type(content)
+    if kind is dict or kind is list:
+        return json_dumps(content), "application/json"
+    if content is None:
+        return b"", None
+    if isinstance(content, str):
+        return content.encode("utf-8"), "text/plain; charset=utf-8"
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return bytes(content), "application/octet-stream"
+    if hasattr(content, "read"):
+        return None, "application/octet-stream"
+    if isinstance(content, (dict, list, tuple, int, float, bool)):
+        return json_dumps(content), "application/json"
+    return str(content).encode("utf-8"), "text/plain; charset=utf-8"
+
+
+def to_response(result: Result, method: str, cors: bool = True) -> Response:
+    """The core response for ``result``: its status, headers and content type honoured."""
+    headers = Headers()
+    explicit_type = None
+    for name, value in result.headers.items():
+        if name.lower().replace("_", "-") == "content-type":
+            explicit_type = str(value)
+        else:
+            headers[name] = value
+    body, default_type = _body(result.content)
+    media_type = explicit_type or result._content_type or default_type
+    raw: dict[str, str] = {}
+    if cors:
+        raw.update(CORS_HEADERS)
+        if method == "OPTIONS":
+            raw.update(OPTIONS_CORS_HEADERS)
+    for name, value in headers.items():
+        raw[name.replace("_", "-")] = str(value)
+    if media_type is not None and result.content is not None:
+        raw["content-type"] = media_type
+    response: Response
+    if body is None:
+        response = StreamingResponse(_file_chunks(result.content), result.status, raw)
+    else:
+        response = Response(body, result.status, raw)
+    for key, value, options in result.cookies:
+        response.set_cookie(key, value, **options)
+    return response
+
+
+_CORS_RAW = (b"access-control-allow-origin", b"*")
+_MEDIA_TYPES: dict[str, bytes] = {}
+
+
+async def send_result(
+    result: Result, scope: Scope, receive: Receive, send: Send, cors: bool
+) -> None:
+    """Send ``result``: the common case (no headers or cookies set, a buffered body) straight
+    to the wire, anything else through a core response (which checks the headers)."""
+    content = result.content
+    body, default_type = _body(content)
+    if body is None or result.headers or result.cookies:
+        await to_response(result, scope["method"], cors)(scope, receive, send)
+        return
+    media_type = result._content_type or default_type
+    encoded = None
+    if media_type is not None and content is not None:
+        encoded = _MEDIA_TYPES.get(media_type)
+        if encoded is None:
+            encoded = media_type.encode("latin-1")  # a bad value raises: the core's 500
+            if len(_MEDIA_TYPES) < 64 and "\r" not in media_type and "\n" not in media_type:
+                _MEDIA_TYPES[media_type] = encoded
+    headers = answer_headers(result.status, body, encoded)
+    if cors:
+        headers.append(_CORS_RAW)
+        if scope["method"] == "OPTIONS":
+            await to_response(result, "OPTIONS", cors)(scope, receive, send)
+            return
+    await send_buffered(send, result.status, headers, body)
