@@ -1,4 +1,5 @@
-"""``microrest run | routes``: serve an app, or print its route table (every style in one)."""
+"""``microrest run | routes | openapi``: serve an app, print its route table (every style in
+one), or print its OpenAPI 3.1 document."""
 
 from __future__ import annotations
 
@@ -66,6 +67,18 @@ def _print_routes(target: str) -> None:
         )
 
 
+def _print_openapi(args: argparse.Namespace) -> None:
+    from .openapi import openapi_document, render
+
+    document = openapi_document(_core_app(load_app(args.target)), title=args.title)
+    text = render(document, as_yaml=args.yaml)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="microrest", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,10 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--log-level", default="info")
     routes = commands.add_parser("routes", help="print the route table of module:app")
     routes.add_argument("target")
+    openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document of module:app")
+    openapi.add_argument("target")
+    openapi.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
+    openapi.add_argument("--output", "-o", help="write to this file instead of stdout")
+    openapi.add_argument("--title", default="microrest API", help="info.title")
     args = parser.parse_args(argv)
     try:
         if args.command == "routes":
             _print_routes(args.target)
+            return 0
+        if args.command == "openapi":
+            _print_openapi(args)
             return 0
         from .server import run as serve
 
