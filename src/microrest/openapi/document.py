@@ -86,7 +86,12 @@ class _Builder:
             return
         shape = path_shape(route)
         any_method = "*" in route.methods
-        methods = ANY_METHOD if any_method else sorted(m.lower() for m in route.methods)
+        methods: tuple[str, ...] | list[str] = (
+            ANY_METHOD if any_method else sorted(m.lower() for m in route.methods)
+        )
+        if any_method and meta.get("methods"):
+            methods = [str(method).lower() for method in meta["methods"]]
+            any_method = False  # the handler said which methods it answers
         item = self.paths.setdefault(shape.path, {})
         for method in methods:
             if method not in ANY_METHOD or method in item:
@@ -160,14 +165,14 @@ class _Builder:
         return candidate
 
     def _request_body(self, meta: dict[str, Any], method: str) -> dict[str, Any] | None:
-        if "requestBody" in meta:
-            return dict(meta["requestBody"])
-        if "body" in meta:
+        if "body" in meta:  # the handler's own word first
             media = meta.get("media_type", "application/json")
             return {
                 "required": bool(meta.get("body_required", True)),
                 "content": {media: {"schema": self._schema(meta["body"])}},
             }
+        if "requestBody" in meta:
+            return dict(meta["requestBody"])
         if method in BODY_METHODS:
             return {
                 "description": "The handler does not describe its body; JSON is assumed.",
@@ -234,15 +239,15 @@ class _Builder:
 
 
 def metadata_of(route: Route) -> dict[str, Any]:
-    """``describe()`` data on the handler, overridden by the adapter's ``route.openapi``."""
+    """The adapter's ``route.openapi``, overridden by ``describe()`` data on the handler."""
     meta: dict[str, Any] = {}
+    adapter = getattr(route, "openapi", None)
+    if isinstance(adapter, Mapping):
+        meta.update(adapter)
     for target in (route.endpoint, route.source):
         found = getattr(inspect.unwrap(target) if callable(target) else target, ATTRIBUTE, None)
         if isinstance(found, dict):
             meta.update(found)
-    adapter = getattr(route, "openapi", None)
-    if isinstance(adapter, Mapping):
-        meta.update(adapter)
     return meta
 
 

@@ -29,6 +29,7 @@ def describe(
     operation_id: str | None = None,
     deprecated: bool = False,
     include: bool = True,
+    methods: Sequence[str] | None = None,
 ) -> Callable[[F], F]:
     """Describe a handler's operation; returns the handler unchanged.
 
@@ -37,7 +38,9 @@ def describe(
     without a body. A response value may also be a complete OpenAPI Response Object: a dict
     with a ``description``. ``query`` maps optional query parameters to schema sources;
     ``parameters`` adds complete OpenAPI Parameter Objects (a required query parameter, a
-    header). ``include=False`` leaves the route out of the document.
+    header). ``include=False`` leaves the route out of the document. ``methods`` names the
+    methods a handler of an any-method route (VestesPy's) really answers; without it, such a
+    route is described with every method.
     """
     meta: dict[str, Any] = {"include": include}
     if summary is not None:
@@ -58,6 +61,8 @@ def describe(
         meta["tags"] = list(tags)
     if operation_id is not None:
         meta["operationId"] = operation_id
+    if methods is not None:
+        meta["methods"] = [method.upper() for method in methods]
     if deprecated:
         meta["deprecated"] = True
 
