@@ -79,6 +79,19 @@ def _print_openapi(args: argparse.Namespace) -> None:
         sys.stdout.write(text)
 
 
+def _install_compat(target: str, override: bool, workers: int) -> str:
+    """Install the legacy-import hook here, and in each worker through its own entry."""
+    from .compat import install
+    from .compat.workers import OVERRIDE_ENV, TARGET_ENV
+
+    install(override=override)
+    if workers == 1:
+        return target
+    os.environ[TARGET_ENV] = target
+    os.environ[OVERRIDE_ENV] = "1" if override else "0"
+    return "microrest.compat.workers:app"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="microrest", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--ssl-keyfile")
     run.add_argument("--ssl-certfile")
     run.add_argument("--log-level", default="info")
+    run.add_argument(
+        "--compat", action="store_true", help="legacy imports (corepost, web...) are the adapters"
+    )
+    run.add_argument(
+        "--compat-override", action="store_true", help="--compat even over installed packages"
+    )
     routes = commands.add_parser("routes", help="print the route table of module:app")
     routes.add_argument("target")
     openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document of module:app")
@@ -109,7 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
-        app: Any = args.target if args.workers > 1 else load_app(args.target)
+        target = args.target
+        if args.compat or args.compat_override:
+            target = _install_compat(target, args.compat_override, args.workers)
+        app: Any = target if args.workers > 1 else load_app(target)
         serve(
             app,
             args.host,

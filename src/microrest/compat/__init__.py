@@ -1,0 +1,66 @@
+"""Unmodified legacy code on microrest: ``import corepost``, ``import web``... resolve to the
+adapters, through an import hook (aliases of the adapter modules, not copies).
+
+``install()`` puts the hook first on ``sys.meta_path``; ``python -m microrest.compat script.py``
+runs a legacy script with it, and ``microrest run --compat module:app`` serves a legacy module.
+The names: ``corepost`` (and ``corepost.web``, ``corepost.enums``, every ``corepost.X``),
+``vestespy`` (``vestespy.tools``), ``xio``, ``web`` (``web.file``, ``web.json``...),
+``pyservice``, and the Twisted modules the CorePost README imports: ``twisted.web.resource``,
+``twisted.web.server``, ``twisted.internet.reactor``, ``twisted.internet.defer``.
+
+A really installed package of one of these names wins, with a ``CompatWarning`` saying so,
+unless ``install(override=True)``. ``docs/migration.md`` shows it at work.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .aliases import PACKAGES, SHIM_PACKAGES, SHIMS, target_of, top_level_names
+from .finder import AliasFinder, CompatWarning
+
+__all__ = [
+    "PACKAGES",
+    "SHIMS",
+    "SHIM_PACKAGES",
+    "AliasFinder",
+    "CompatWarning",
+    "install",
+    "installed",
+    "target_of",
+    "uninstall",
+]
+
+
+def installed() -> AliasFinder | None:
+    """The installed hook, or None."""
+    for finder in sys.meta_path:
+        if isinstance(finder, AliasFinder):
+            return finder
+    return None
+
+
+def install(*, override: bool = False) -> AliasFinder:
+    """Make the legacy names importable; calling it again only updates ``override``."""
+    finder = installed()
+    if finder is not None:
+        if finder.override != override:
+            uninstall()
+        else:
+            return finder
+    finder = AliasFinder(override=override)
+    sys.meta_path.insert(0, finder)
+    return finder
+
+
+def uninstall() -> None:
+    """Remove the hook and forget the legacy names it gave (the adapters stay imported)."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AliasFinder)]
+    tops = set(top_level_names())
+    for name in list(sys.modules):
+        if name.partition(".")[0] not in tops:
+            continue
+        module = sys.modules[name]
+        own = getattr(module, "__name__", "").startswith("microrest.")
+        if own or getattr(module, "__microrest_compat__", False):
+            del sys.modules[name]
