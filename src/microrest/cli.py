@@ -81,8 +81,7 @@ def _print_openapi(args: argparse.Namespace) -> None:
 
 def _install_compat(target: str, override: bool, workers: int) -> str:
     """Install the legacy-import hook here, and in each worker through its own entry."""
-    from .compat import install
-    from .compat.workers import OVERRIDE_ENV, TARGET_ENV
+    from .compat import OVERRIDE_ENV, TARGET_ENV, install
 
     install(override=override)
     if workers == 1:

@@ -20,9 +20,11 @@ from .aliases import PACKAGES, SHIM_PACKAGES, SHIMS, target_of, top_level_names
 from .finder import AliasFinder, CompatWarning
 
 __all__ = [
+    "OVERRIDE_ENV",
     "PACKAGES",
     "SHIMS",
     "SHIM_PACKAGES",
+    "TARGET_ENV",
     "AliasFinder",
     "CompatWarning",
     "install",
@@ -30,6 +32,10 @@ __all__ = [
     "target_of",
     "uninstall",
 ]
+
+# ``microrest run --compat --workers N``: what each worker (``microrest.compat.workers``) loads.
+TARGET_ENV = "MICROREST_COMPAT_TARGET"
+OVERRIDE_ENV = "MICROREST_COMPAT_OVERRIDE"
 
 
 def installed() -> AliasFinder | None:

@@ -8,12 +8,9 @@ import os
 from typing import Any
 
 from ..cli import load_app
-from . import install
+from . import OVERRIDE_ENV, TARGET_ENV, install
 
-__all__ = ["TARGET_ENV", "OVERRIDE_ENV", "app"]
-
-TARGET_ENV = "MICROREST_COMPAT_TARGET"
-OVERRIDE_ENV = "MICROREST_COMPAT_OVERRIDE"
+__all__ = ["app"]
 
 install(override=os.environ.get(OVERRIDE_ENV) == "1")
 app: Any = load_app(os.environ[TARGET_ENV])
