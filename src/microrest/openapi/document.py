@@ -118,10 +118,10 @@ class _Builder:
                 "This route takes any HTTP method; its handler decides what each one does, so "
                 "the methods listed for this path are all the ones OpenAPI can name."
             )
-        operation: dict[str, Any] = {
-            "tags": list(meta.get("tags") or [style]),
-            "summary": meta.get("summary") or summary or _default_summary(route, method),
-        }
+        operation: dict[str, Any] = {"tags": list(meta.get("tags") or [style])}
+        title = meta.get("summary") or summary or _default_summary(route, method)
+        if title:
+            operation["summary"] = title
         text = "\n\n".join(note for note in notes if note)
         if text:
             operation["description"] = text
@@ -288,8 +288,13 @@ def _name_of(source: object) -> str:
     return str(name)
 
 
-def _default_summary(route: Route, method: str) -> str:
-    return f"{method.upper()} {route.path}"
+def _default_summary(route: Route, method: str) -> str | None:
+    """``list_items`` -> "List items"; a class or an object names no operation, so None."""
+    name = route.name or getattr(route.source, "__name__", None)
+    if isinstance(route.source, type) or not name or not str(name).strip("_"):
+        return None
+    words = str(name).strip("_").replace("_", " ")
+    return words[:1].upper() + words[1:]
 
 
 def _phrase(status: int | str) -> str:
