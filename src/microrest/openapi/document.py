@@ -138,6 +138,9 @@ class _Builder:
         operation["responses"] = self._responses(route, meta, method, bool(shape.parameters))
         if meta.get("deprecated"):
             operation["deprecated"] = True
+        for key, value in meta.items():
+            if key.startswith("x-"):  # specification extensions pass through
+                operation[key] = value
         if shape.catch_all is not None:
             operation["x-microrest-regex"] = shape.catch_all
         if any_method:

@@ -45,7 +45,7 @@ def path_shape(route: Route) -> PathShape:
     shape = regex_path(route.prefix, route.regex.pattern)
     if shape is not None:
         return shape
-    base = route.prefix.rstrip("/")
+    base = (route.prefix + _literal_head(route.regex.pattern)).rstrip("/")
     return PathShape(
         f"{base}/{{path}}",
         [
@@ -63,6 +63,17 @@ def path_shape(route: Route) -> PathShape:
         ],
         catch_all=route.regex.pattern,
     )
+
+
+def _literal_head(pattern: str) -> str:
+    """The literal directories a regex starts with: ``/x/(a|b)?`` -> ``/x``."""
+    text = pattern.removeprefix("^")
+    head = ""
+    for char in text:
+        if char in _REGEX_META or char == "\\":
+            break
+        head += char
+    return head[: head.rfind("/")] if "/" in head else ""
 
 
 def _template_shape(text: str) -> PathShape:

@@ -15,7 +15,15 @@ import types
 import typing
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (
+    Any,
+    NotRequired,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from ..errors import ConfigurationError
 
@@ -109,7 +117,9 @@ class SchemaRegistry:
             keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
             for key, hint in hints.items():
                 properties[key] = self.schema(_strip_required(hint))
-                if key in keys:
+                # Under postponed annotations the class cannot see NotRequired[...] itself.
+                wrapper = get_origin(hint)
+                if wrapper is typing.Required or (key in keys and wrapper is not NotRequired):
                     required.append(key)
         schema: dict[str, Any] = {"type": "object", "properties": properties}
         if required:
