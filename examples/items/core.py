@@ -37,7 +37,8 @@ def make_app(store: ItemStore) -> App:
         return store.keys(prefix)
 
     @app.get("/items/{key}")
-    def get_item(request: Request) -> Item:
+    @describe(responses={200: Item})
+    def get_item(request: Request) -> dict[str, Any]:
         key = request.path_params["key"]
         value = store.get(key)
         if value is None:
