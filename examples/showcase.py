@@ -76,8 +76,10 @@ def urls(base: str = "http://127.0.0.1:8000") -> list[str]:
 if __name__ == "__main__":
     import sys
 
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
     print("microrest showcase: try")
-    print("\n".join(urls(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")))
-    print(
-        "(pyservice operations are POSTs: curl -X POST -H 'content-type: application/json' -d '{}' ...)"
-    )
+    print("\n".join(urls(base)))
+    if "pyservice" in PREFIXES:
+        rpc = base + PREFIXES["pyservice"] + LIST_PATHS["pyservice"]
+        print("pyservice operations are POSTs of a JSON object:")
+        print(f"  curl -X POST -H 'content-type: application/json' -d '{{}}' {rpc}")
