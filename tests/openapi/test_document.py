@@ -318,7 +318,7 @@ def test_xio_bound_names_are_string_parameters() -> None:
         """One item."""
         return "x"
 
-    document = openapi_document(app.__microrest_app__)
+    document = openapi_document(app)  # a style's object is accepted as it is
     validate(document)
     params = [
         p

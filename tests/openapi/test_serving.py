@@ -90,8 +90,45 @@ def test_a_bad_docs_url_says_how_to_write_it(url: str) -> None:
         make_app().enable_docs(docs_url=url)
 
 
-def test_the_page_escapes_its_title() -> None:
+def test_the_page_escapes_its_title_and_urls() -> None:
     assert "<script>alert" not in docs_page("<script>alert(1)</script>", "/docs", "/o.json")
+    assert "</script><script>" not in docs_page("t", "/docs", "/</script><script>x.json")
+
+
+def test_a_route_added_later_is_in_the_served_document() -> None:
+    app = make_app(docs=True)
+    with Client(app) as client:
+        assert "/late" not in client.get("/openapi.json").json()["paths"]
+
+        @app.get("/late")
+        def late(request: Request) -> str:
+            return "late"
+
+        assert "/late" in client.get("/openapi.json").json()["paths"]
+
+
+def test_showcase_prints_the_urls_to_try(tmp_path: Path) -> None:
+    """What ``make run`` prints before serving: each style's URL and the docs."""
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.showcase", "http://127.0.0.1:8000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "MICROREST_DB": str(tmp_path / "db"),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    from examples.items import STYLES
+
+    for style in STYLES:
+        assert f"{style}  http://127.0.0.1:8000/" in done.stdout
+    assert "docs  http://127.0.0.1:8000/docs" in done.stdout
+    assert "openapi  http://127.0.0.1:8000/openapi.json" in done.stdout
+    assert "-m examples.showcase" in (ROOT / "Makefile").read_text()  # make run prints them
 
 
 def test_the_shipped_swagger_ui_is_5x_with_its_license() -> None:

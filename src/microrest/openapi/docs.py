@@ -67,7 +67,9 @@ def docs_page(title: str, docs_url: str, openapi_url: str) -> str:
     base = posixpath.dirname(docs_url) or "/"
     spec = posixpath.relpath(openapi_url, base)
     assets = posixpath.basename(docs_url)
-    return _PAGE.format(title=html.escape(title), assets=html.escape(assets), spec=json.dumps(spec))
+    # json.dumps leaves '<' alone; escaped, no URL can close the inline <script>.
+    spec_literal = json.dumps(spec).replace("<", "\\u003c")
+    return _PAGE.format(title=html.escape(title), assets=html.escape(assets), spec=spec_literal)
 
 
 def enable_docs(
@@ -89,9 +91,16 @@ def enable_docs(
             )
     hidden = describe(include=False)
 
+    cache: dict[str, Any] = {}
+
     @hidden
     async def openapi_json(request: Request) -> Response:
-        return JSONResponse(openapi_document(app, **info))
+        # Built once per shape of the route table: a route added later shows up.
+        routes = len(app.router.all_routes)
+        if cache.get("routes") != routes:
+            cache["document"] = openapi_document(app, **info)
+            cache["routes"] = routes
+        return JSONResponse(cache["document"])
 
     app.add_route(openapi_url, openapi_json, ["GET"], name="openapi")
     if docs_url is None:

@@ -46,15 +46,19 @@ STYLE_NOTES = {
 
 
 def openapi_document(
-    app: App,
+    app: App | Any,
     *,
     title: str = "microrest API",
     version: str = "0.1.0",
     description: str | None = None,
 ) -> dict[str, Any]:
-    """The document as a JSON-ready dict; the same one ``microrest openapi`` prints."""
+    """The document as a JSON-ready dict; the same one ``microrest openapi`` prints.
+
+    ``app`` is an ``App`` or a style's main object (anything with ``__microrest_app__``).
+    """
+    core = core_app(app)
     builder = _Builder()
-    for route in app.router.all_routes:
+    for route in core.router.all_routes:
         builder.add(route)
     info: dict[str, Any] = {"title": title, "version": version}
     if description:
@@ -239,6 +243,18 @@ class _Builder:
         except ConfigurationError:
             return unknown  # a response class or another type that is not a JSON shape
         return {"200": {"description": "OK.", "content": {"application/json": {"schema": schema}}}}
+
+
+def core_app(obj: Any) -> App:
+    """The core ``App`` of ``obj``: itself, or a style object's ``__microrest_app__``."""
+    from ..app import App
+
+    if isinstance(obj, App):
+        return obj
+    inner = getattr(obj, "__microrest_app__", None)
+    if isinstance(inner, App):
+        return inner
+    raise ConfigurationError(f"{obj!r} is not a microrest app (no __microrest_app__)")
 
 
 def metadata_of(route: Route) -> dict[str, Any]:
