@@ -91,7 +91,7 @@ class _Builder:
         shape = path_shape(route)
         any_method = "*" in route.methods
         methods: tuple[str, ...] | list[str] = (
-            ANY_METHOD if any_method else sorted(m.lower() for m in route.methods)
+            ANY_METHOD if any_method else sorted((m.lower() for m in route.methods), key=_order)
         )
         if any_method and meta.get("methods"):
             methods = [str(method).lower() for method in meta["methods"]]
@@ -307,10 +307,19 @@ def _name_of(source: object) -> str:
     return str(name)
 
 
+def _order(method: str) -> int:
+    """Methods in the order people read them: GET, PUT, POST, DELETE, PATCH, HEAD, OPTIONS."""
+    return ANY_METHOD.index(method) if method in ANY_METHOD else len(ANY_METHOD)
+
+
 def _default_summary(route: Route, method: str) -> str | None:
-    """``list_items`` -> "List items"; a class or an object names no operation, so None."""
-    name = route.name or getattr(route.source, "__name__", None)
-    if isinstance(route.source, type) or not name or not str(name).strip("_"):
+    """``list_items`` -> "List items"; a class's handler method -> ``Item.do_get``."""
+    source = route.source
+    if isinstance(source, type):
+        handler = _method_of(source, method)
+        return f"{source.__name__}.{handler.__name__}" if handler is not None else None
+    name = route.name or getattr(source, "__name__", None)
+    if not name or not str(name).strip("_"):
         return None
     words = str(name).strip("_").replace("_", " ")
     return words[:1].upper() + words[1:]
