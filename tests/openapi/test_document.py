@@ -108,8 +108,13 @@ def test_webpy_regex_groups_and_do_methods() -> None:
             """
             return 200, ""
 
+        @describe(body={"type": "string"}, responses={200: str, 201: str})
         def do_put(self) -> Any:
             return 200, ""
+
+        @describe(include=False)
+        def do_delete(self) -> Any:
+            return 204, None
 
     class Anything(web.HTTPHandler):
         def do_get(self) -> Any:
@@ -120,10 +125,13 @@ def test_webpy_regex_groups_and_do_methods() -> None:
     document = openapi_document(server.__microrest_app__)
     validate(document)
     item = document["paths"]["/items/{key}"]
-    assert set(item) == {"get", "put"}  # from the do_ methods, no head/options added
+    assert set(item) == {"get", "put"}  # the do_ methods (do_delete left out by describe)
     assert item["get"]["summary"] == "Read the item."
     assert item["get"]["description"] == "Its value, as stored."
     assert item["put"]["summary"] == "One item."  # no docstring: the class's
+    put_body = item["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert put_body == {"type": "string"}  # the do_ method's own describe()
+    assert {"200", "201"} <= set(item["put"]["responses"])
     assert path_parameter(document, "/items/{key}", "key")["schema"] == {
         "type": "string",
         "pattern": "^(?:[a-z]+)$",

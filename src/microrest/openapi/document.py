@@ -100,7 +100,11 @@ class _Builder:
         for method in methods:
             if method not in ANY_METHOD or method in item:
                 continue  # TRACE/CONNECT, or shadowed by an earlier route on the same path
-            item[method] = self._operation(route, meta, shape, method, any_method)
+            own = _method_metadata(route.source, method)  # a class's do_get has its own word
+            if not own.get("include", True):
+                continue
+            merged = {**meta, **own}
+            item[method] = self._operation(route, merged, shape, method, any_method)
         if not item:
             del self.paths[shape.path]
 
@@ -268,6 +272,15 @@ def metadata_of(route: Route) -> dict[str, Any]:
         if isinstance(found, dict):
             meta.update(found)
     return meta
+
+
+def _method_metadata(source: object, method: str) -> dict[str, Any]:
+    """``describe()`` data on a handler class's method for ``method`` (web.py's ``do_put``)."""
+    if not isinstance(source, type):
+        return {}
+    handler = _method_of(source, method)
+    found = getattr(handler, ATTRIBUTE, None) if handler is not None else None
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def _method_of(source: object, method: str) -> Callable[..., Any] | None:
