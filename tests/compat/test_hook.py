@@ -109,3 +109,11 @@ def test_override_aliases_over_an_installed_package(installed_web: Path) -> None
     with pytest.warns(CompatWarning, match=r"installed package 'web' .* is shadowed"):
         import web
     assert web.__name__ == "microrest.adapters.webpy"
+
+
+def test_a_legacy_name_imported_before_install_is_named(installed_web: Path) -> None:
+    import web  # the installed one, before the hook
+
+    with pytest.warns(CompatWarning, match=r"'web' was imported before install\(\)"):
+        compat.install()
+    assert sys.modules["web"] is web

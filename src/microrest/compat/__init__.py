@@ -15,6 +15,7 @@ unless ``install(override=True)``. ``docs/migration.md`` shows it at work.
 from __future__ import annotations
 
 import sys
+import warnings
 
 from .aliases import PACKAGES, SHIM_PACKAGES, SHIMS, target_of, top_level_names
 from .finder import AliasFinder, CompatWarning
@@ -56,7 +57,23 @@ def install(*, override: bool = False) -> AliasFinder:
             return finder
     finder = AliasFinder(override=override)
     sys.meta_path.insert(0, finder)
+    for name in top_level_names():
+        module = sys.modules.get(name)
+        if module is not None and not _ours(module):
+            warnings.warn(
+                f"microrest.compat: {name!r} was imported before install() from "
+                f"{getattr(module, '__file__', None) or module!r}; that module stays what "
+                f"`import {name}` gives. Call install() before importing the legacy code",
+                CompatWarning,
+                stacklevel=2,
+            )
     return finder
+
+
+def _ours(module: object) -> bool:
+    return str(getattr(module, "__name__", "")).startswith("microrest.") or bool(
+        getattr(module, "__microrest_compat__", False)
+    )
 
 
 def uninstall() -> None:
@@ -66,7 +83,5 @@ def uninstall() -> None:
     for name in list(sys.modules):
         if name.partition(".")[0] not in tops:
             continue
-        module = sys.modules[name]
-        own = getattr(module, "__name__", "").startswith("microrest.")
-        if own or getattr(module, "__microrest_compat__", False):
+        if _ours(sys.modules[name]):
             del sys.modules[name]
