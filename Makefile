@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@$(BIN)/python -m examples.showcase http://$(HOST):$(PORT)
 	$(BIN)/microrest run examples.showcase:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: $(STAMP)

@@ -10,6 +10,9 @@ with two workers on http://127.0.0.1:8000. Try::
     curl http://127.0.0.1:8000/corepost/items/apple
     curl http://127.0.0.1:8000/routes
     python -m websockets ws://127.0.0.1:8000/ws/items    # then type a key: its value comes back
+    open http://127.0.0.1:8000/docs            # the API page: every style's operations
+
+``python -m examples.showcase [BASE_URL]`` prints the URLs to try (``make run`` does).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ async def index(request: Request) -> dict[str, Any]:
     return {
         "name": "microrest showcase",
         "worker": os.getpid(),
-        "try": ["/items", "/items/{key}", "/routes"],
+        "try": ["/items", "/items/{key}", "/routes", "/docs", "/openapi.json"],
         "styles": {style: prefix + LIST_PATHS[style] for style, prefix in PREFIXES.items()},
     }
 
@@ -70,3 +73,30 @@ for _style, _prefix in PREFIXES.items():
     _module = importlib.import_module(f"{__package__}.items.{_style}")
     app.mount(_prefix, _module.make_app(store))
     LIST_PATHS[_style] = getattr(_module, "LIST_PATH", "/items")
+
+app.enable_docs(
+    title="microrest showcase",
+    description="One items service written in every style, served from one route table.",
+)
+
+
+def urls(base: str = "http://127.0.0.1:8000") -> list[str]:
+    """What to try: each style's list of items, the API page and the document."""
+    lines = [
+        f"{style:>10}  {base}{prefix}{LIST_PATHS[style]}" for style, prefix in PREFIXES.items()
+    ]
+    lines.append(f"{'docs':>10}  {base}/docs")
+    lines.append(f"{'openapi':>10}  {base}/openapi.json")
+    return lines
+
+
+if __name__ == "__main__":
+    import sys
+
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+    print("microrest showcase: try")
+    print("\n".join(urls(base)))
+    if "pyservice" in PREFIXES:
+        rpc = base + PREFIXES["pyservice"] + LIST_PATHS["pyservice"]
+        print("pyservice operations are POSTs of a JSON object:")
+        print(f"  curl -X POST -H 'content-type: application/json' -d '{{}}' {rpc}")

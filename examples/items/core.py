@@ -9,25 +9,35 @@ lists are JSON, ``None`` is 204. Errors are the core's: ``NotFound``, and the bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from microrest import App, JSONResponse, Limits, NotFound, Request
+from microrest.openapi import describe
 
 from ..store import ItemStore
 from . import MAX_BODY
 
-__all__ = ["app", "make_app"]
+__all__ = ["Item", "app", "make_app"]
+
+
+class Item(TypedDict):
+    """An item: its key and the JSON value stored under it."""
+
+    key: str
+    value: Any
 
 
 def make_app(store: ItemStore) -> App:
     app = App(limits=Limits(max_body_size=MAX_BODY))
 
     @app.get("/items")
+    @describe(query={"prefix": str})
     def list_items(request: Request) -> list[str]:
         prefix = request.query_params.get("prefix", "")
         return store.keys(prefix)
 
     @app.get("/items/{key}")
+    @describe(responses={200: Item})
     def get_item(request: Request) -> dict[str, Any]:
         key = request.path_params["key"]
         value = store.get(key)
@@ -36,6 +46,7 @@ def make_app(store: ItemStore) -> App:
         return {"key": key, "value": value}
 
     @app.put("/items/{key}")
+    @describe(body=Any, responses={200: Item, 201: Item})
     async def put_item(request: Request) -> JSONResponse:
         key = request.path_params["key"]
         value = await request.json()  # 400 malformed, 413 too large, 415 not JSON

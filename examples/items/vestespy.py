@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from microrest.adapters import vestespy
+from microrest.openapi import describe
 
 from ..store import ItemStore
 from . import MAX_BODY
@@ -50,6 +51,7 @@ def make_app(store: ItemStore) -> vestespy.Server:
     server = vestespy.Server(("localhost", 8080), max_body_size=MAX_BODY)
     dispatcher = vestespy.tools.Dispatcher()
 
+    @describe(methods=["GET"], query={"prefix": str}, responses={200: list[str]})
     def items(ev: Any, req: Any, res: Any) -> None:
         if req.method in ("GET", "HEAD"):  # HEAD: the core sends the headers only
             prefix = req.query.get("prefix", [""])[0]
@@ -57,6 +59,7 @@ def make_app(store: ItemStore) -> vestespy.Server:
         else:
             refuse(req, res, "GET, HEAD, OPTIONS")
 
+    @describe(methods=["GET", "PUT", "DELETE"])
     def item(ev: Any, req: Any, res: Any, key: str) -> None:
         key = unquote(key)  # req.url keeps percent-escapes
         if req.method in ("GET", "HEAD"):

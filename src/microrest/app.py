@@ -99,6 +99,7 @@ class App:
         auto_head: bool = True,
         auto_options: bool = True,
         style: str = "core",
+        docs: bool = False,
     ) -> None:
         if trailing_slash not in TRAILING_SLASH_POLICIES:
             raise ConfigurationError(
@@ -125,6 +126,8 @@ class App:
         self._stack: ASGIApp | None = None
         for route in routes or ():
             self.add(route)
+        if docs:
+            self.enable_docs()
 
     # registration ---------------------------------------------------------------------------
 
@@ -348,6 +351,22 @@ class App:
         if route.template is None:
             raise ConfigurationError(f"route {name!r} is a regex route and cannot be reversed")
         return route.template.format(params)
+
+    # OpenAPI ---------------------------------------------------------------------------------
+
+    def openapi(self, **info: Any) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of every route, every style (see ``microrest.openapi``)."""
+        from .openapi import openapi_document
+
+        return openapi_document(self, **info)
+
+    def enable_docs(
+        self, openapi_url: str = "/openapi.json", docs_url: str | None = "/docs", **info: Any
+    ) -> None:
+        """Serve the document at ``openapi_url`` and Swagger UI at ``docs_url``."""
+        from .openapi import enable_docs
+
+        enable_docs(self, openapi_url=openapi_url, docs_url=docs_url, **info)
 
     # serving --------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""``microrest run | routes``: serve an app, or print its route table (every style in one)."""
+"""``microrest run | routes | openapi``: serve an app, print its route table (every style in
+one), or print its OpenAPI 3.1 document."""
 
 from __future__ import annotations
 
@@ -66,6 +67,30 @@ def _print_routes(target: str) -> None:
         )
 
 
+def _print_openapi(args: argparse.Namespace) -> None:
+    from .openapi import openapi_document, render
+
+    document = openapi_document(_core_app(load_app(args.target)), title=args.title)
+    text = render(document, as_yaml=args.yaml)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _install_compat(target: str, override: bool, workers: int) -> str:
+    """Install the legacy-import hook here, and in each worker through its own entry."""
+    from .compat import OVERRIDE_ENV, TARGET_ENV, install
+
+    install(override=override)
+    if workers == 1:
+        return target
+    os.environ[TARGET_ENV] = target
+    os.environ[OVERRIDE_ENV] = "1" if override else "0"
+    return "microrest.compat.workers:app"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="microrest", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,18 +102,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--ssl-keyfile")
     run.add_argument("--ssl-certfile")
     run.add_argument("--log-level", default="info")
+    run.add_argument(
+        "--compat", action="store_true", help="legacy imports (corepost, web...) are the adapters"
+    )
+    run.add_argument(
+        "--compat-override", action="store_true", help="--compat even over installed packages"
+    )
     routes = commands.add_parser("routes", help="print the route table of module:app")
     routes.add_argument("target")
+    openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document of module:app")
+    openapi.add_argument("target")
+    openapi.add_argument("--yaml", action="store_true", help="YAML instead of JSON")
+    openapi.add_argument("--output", "-o", help="write to this file instead of stdout")
+    openapi.add_argument("--title", default="microrest API", help="info.title")
     args = parser.parse_args(argv)
     try:
         if args.command == "routes":
             _print_routes(args.target)
             return 0
+        if args.command == "openapi":
+            _print_openapi(args)
+            return 0
         from .server import run as serve
 
         if os.getcwd() not in sys.path:
             sys.path.insert(0, os.getcwd())
-        app: Any = args.target if args.workers > 1 else load_app(args.target)
+        target = args.target
+        if args.compat or args.compat_override:
+            target = _install_compat(target, args.compat_override, args.workers)
+        app: Any = target if args.workers > 1 else load_app(target)
         serve(
             app,
             args.host,

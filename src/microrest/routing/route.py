@@ -130,6 +130,7 @@ class Route:
         "call",
         "auto_head",
         "auto_options",
+        "openapi",
     )
 
     def __init__(
@@ -172,6 +173,9 @@ class Route:
         self.call: Callable[[Request], Awaitable[Any]] | None = None
         self.auto_head = True
         self.auto_options = True
+        # OpenAPI data an adapter knows about this route (see microrest.openapi); mounted
+        # copies share the dict, so what is added after mounting shows everywhere.
+        self.openapi: dict[str, Any] = {}
 
     @property
     def path(self) -> str:

@@ -347,3 +347,26 @@ def test_subclass_style_routes() -> None:
 
     with Client(HomeApp()) as c:
         assert c.get("/").text == "class HomeApp"
+
+
+def test_a_not_found_value_a_header_cannot_carry_is_percent_encoded() -> None:
+    """A key decoded from the path (``/items/%F1%BD%A6%88``) is not latin-1: the 404 still goes
+    out, its ``x-corepost-value`` percent-encoded (schemathesis found the 500 this was)."""
+    from microrest.adapters.corepost import NotFoundException
+    from microrest.adapters.corepost.web import CorePost
+    from microrest.testing import Client
+
+    app = CorePost()
+
+    @app.route("/items/<key>")
+    def item(request: object, key: str, **kwargs: object) -> str:
+        raise NotFoundException("Item", key)
+
+    with Client(app) as client:
+        answer = client.get("/items/%F1%BD%A6%88")
+        assert answer.status_code == 404
+        assert answer.headers["x-corepost-value"] == "%F1%BD%A6%88"
+        assert answer.text == "Unable to find Item identified by '\U0007d988'"
+        crlf = client.get("/items/a%0D%0Ab")
+        assert crlf.status_code == 404 and crlf.headers["x-corepost-value"] == "a%0D%0Ab"
+        assert client.get("/items/plain").headers["x-corepost-value"] == "plain"

@@ -318,8 +318,8 @@ def test_route_table_lists_xio_handlers_with_source_lines(app: xio.App) -> None:
     app.bind("www/items/:id", handler)
     rows = [row for row in app.asgi.routes() if row.handler.endswith("handler")]
     assert [(row.method, row.path, row.style) for row in rows] == [
-        ("*", "/items/{p1}", "xio"),
-        ("*", "/items/{p1}/{xio_rest:path}", "xio"),
+        ("*", "/items/{id}", "xio"),
+        ("*", "/items/{id}/{xio_rest:path}", "xio"),
     ]
     assert rows[0].source.startswith("tests/adapters/xio/test_http.py:")
 

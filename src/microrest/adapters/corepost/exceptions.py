@@ -7,6 +7,7 @@ which identifier were at fault, as the original did.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .response import Response
 
@@ -28,7 +29,19 @@ class RESTException(Exception):
 
 
 def _resource_headers(resource_name: str, invalid_value: Any) -> dict[str, str]:
-    return {"x-corepost-resource": str(resource_name), "x-corepost-value": str(invalid_value)}
+    return {
+        "x-corepost-resource": _header_text(resource_name),
+        "x-corepost-value": _header_text(invalid_value),
+    }
+
+
+def _header_text(value: Any) -> str:
+    """Printable ASCII as is; anything else (a key from a decoded path: ``/items/%F1%BD%A6%88``)
+    percent-encoded, since a header cannot carry it and the 404 must not become a 500."""
+    text = str(value)
+    if text.isascii() and text.isprintable():
+        return text
+    return quote(text, safe=" !\"#$&'()*+,/:;<=>?@[]^_`{|}~")
 
 
 class NotFoundException(RESTException):

@@ -23,6 +23,7 @@ from .chain import Call, Hooks, Plan
 from .containers import Container, Context
 from .errors import UnknownOperation, check_scope
 from .exceptions import ExceptionFactory
+from .openapi import operation_openapi
 from .wire import declared_name, encode_exception, parse_arguments
 from .wsgi import call_asgi_from_wsgi
 
@@ -145,6 +146,7 @@ class Service:
                     ["*"] if self.compat else ["POST"],
                     source=func,
                 )
+                self._routes[name].openapi.update(operation_openapi(self.api, self.debug))
             else:
                 route.source = func
             return func

@@ -1,8 +1,8 @@
 """``xio.app()``: a root resource whose ``www`` subtree is served over HTTP, an ASGI app.
 
 Every resource under ``www`` with a handler or content compiles to core routes as it is
-registered: ``www/items/:id`` becomes ``/items/{p2}`` (its own path) and, for a handler,
-``/items/{p2}/{xio_rest:path}`` (the deeper paths it answers, in ``req.path``). The core's
+registered: ``www/items/:id`` becomes ``/items/{id}`` (its own path) and, for a handler,
+``/items/{id}/{xio_rest:path}`` (the deeper paths it answers, in ``req.path``). The core's
 router picks the route; the endpoint reads the body, builds ``req`` and calls the resource's
 ``handle`` under the app's sync policy. Nothing outside ``www`` has a route, so private
 resources (``etc/...``) are reachable in-process only. Creating an app binds nothing.
@@ -24,6 +24,7 @@ from ...responses import FileResponse, Response
 from ...staticfiles import StaticFiles
 from ...toolkit import SyncMode
 from ...types import Receive, Scope, Send
+from .about import allow_header, allowed_methods
 from .identity import IdentityStrategy, RandomIdentity
 from .request import Request
 from .resource import Resource, Result, split_path
@@ -71,6 +72,9 @@ class App(Resource):
             auto_options=True,
         )
         self._published: set[tuple[int, str]] = set()
+        # Each node's route for deeper paths: left out of the OpenAPI document once the node
+        # has children, whose own routes describe those paths without ambiguity.
+        self._rest_routes: dict[int, Any] = {}
         self._publish(self.put("www"))  # the public root, routed from the start (ABOUT, 404)
         if serve_clients:
             for filename in _CLIENT_FILES:
@@ -112,7 +116,10 @@ class App(Resource):
         params: list[tuple[str, str]] = []
         for index, segment in enumerate(segments):
             if segment.startswith(":"):
-                placeholder = f"p{index}"
+                # The segment's own name where it can be one (route table, OpenAPI), else p<i>.
+                name = segment[1:]
+                taken = {placeholder for placeholder, _ in params} | {"xio_rest"}
+                placeholder = name if name.isidentifier() and name not in taken else f"p{index}"
                 parts.append("{" + placeholder + "}")
                 params.append((placeholder, segment))
             else:
@@ -121,16 +128,27 @@ class App(Resource):
         source = node.handler if node.handler is not None else type(self)
         # Every www node has its own path routed, so ABOUT/API describe it over HTTP; one
         # without handler or content walks the tree instead (an ancestor's handler may take it).
+        # The methods a handler's docstring declares: the OpenAPI document lists those, as the
+        # OPTIONS answer's Allow does, instead of every method of an any-method route.
+        options = allowed_methods(node.about_info)
+        described = {"methods": allow_header(options).split(", ")} if options is not None else {}
         if (id(node), "own") not in self._published:
             self._published.add((id(node), "own"))
-            self.asgi.add_route(
+            route = self.asgi.add_route(
                 own, self._endpoint(node, params, False), ["*"], source=source, raw=True
             )
+            route.openapi.update(described)
         if node.handler is not None and (id(node), "rest") not in self._published:
             self._published.add((id(node), "rest"))
             rest = own.rstrip("/") + "/{xio_rest:path}"
             endpoint = self._endpoint(node, params, True)
-            self.asgi.add_route(rest, endpoint, ["*"], source=source, raw=True)
+            route = self.asgi.add_route(rest, endpoint, ["*"], source=source, raw=True)
+            route.openapi.update(described)
+            route.openapi["include"] = not node.children
+            self._rest_routes[id(node)] = route
+        parent_rest = self._rest_routes.get(id(node.parent)) if node.parent is not None else None
+        if parent_rest is not None:
+            parent_rest.openapi["include"] = False
 
     def _endpoint(self, node: Resource, params: list[tuple[str, str]], deeper: bool) -> Any:
         run = self.asgi.concurrency.run
