@@ -4,12 +4,15 @@ test client, and over real uvicorn (``run -w PORT``) with the ``websockets`` lib
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from tests.helpers import free_port, run_process, wait_for_port
 
@@ -319,3 +322,23 @@ def test_python_client_over_the_websocket(live: tuple[str, str]) -> None:
         assert results == [str(index) for index in range(8)]
     refused = xio.client(f"ws://127.0.0.1:{free_port()}")
     assert refused.get("hello").status == 502
+
+
+def test_javascript_client_over_the_websocket(live: tuple[str, str], tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    http_url, ws_url = live
+    module = tmp_path / "xio.js"
+    module.write_bytes(httpx.get(f"{http_url}{xio.CLIENTS_PATH}/xio.js").content)
+    probe = subprocess.run([node, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"])
+    flags = [] if probe.returncode == 0 else ["--experimental-websocket"]  # node 20
+    result = subprocess.run(
+        [node, *flags, "--test", str(HERE / "clients" / "xio_ws_client.test.mjs")],
+        env={"XIO_WS_URL": ws_url, "XIO_CLIENT_MODULE": str(module), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# pass 4" in result.stdout

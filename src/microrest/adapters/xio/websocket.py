@@ -20,7 +20,7 @@ import base64
 import functools
 import json
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -182,7 +182,7 @@ class _Session:
             message["id"] = ident
         await self.send(message)
 
-    async def on_message(self, raw: dict[str, Any]) -> None:
+    async def on_message(self, raw: Mapping[str, Any]) -> None:
         text = raw.get("text")
         if text is None:
             try:

@@ -56,13 +56,14 @@ class WebSocketTarget:
 
     def _connect(self) -> Any:
         from websockets.sync.client import connect
+        from websockets.typing import Subprotocol
 
         with self._lock:
             if self._connection is None:
                 connection = connect(
                     self.url,
-                    subprotocols=["xio"],
-                    open_timeout=self.open_timeout,  # type: ignore[list-item]
+                    subprotocols=[Subprotocol("xio")],
+                    open_timeout=self.open_timeout,
                 )
                 # Entered as a context manager (closed in close()): websockets wants that, and
                 # warns about a bare connect() from version 16 on.
