@@ -257,12 +257,13 @@ class Peers:
             db.execute("DELETE FROM xio_peers WHERE owner = ?", (self.node.uid,))
 
     def export(self) -> list[dict[str, Any]]:
-        """The records other nodes import: in-process peers as ``~/<uid>`` (reach them through
-        this node), URL peers with their own URL."""
+        """The records other nodes import: apps and in-process peers as ``~/<uid>`` (reach
+        them through this node: an app may sit on a network only this node reaches), URL
+        nodes and users with their own URL, as xio exported them."""
         out = []
         for row in self._rows():
             endpoint = row["endpoint"]
-            if endpoint.startswith("local:"):
+            if endpoint.startswith("local:") or row["type"] == "app":
                 endpoint = f"~/{row['uid']}"
             out.append(
                 {key: row[key] for key in ("type", "uid", "name", "id")} | {"endpoint": endpoint}
