@@ -1,7 +1,8 @@
 """xio linked nodes behind the cluster's load balancer (deploy/nginx/microrest.conf).
 
 Four uvicorn processes and nginx on 127.0.0.1: an app; two instances of node1 that share one
-peer registry (the SQLite file named by ``XIO_NODE_DB``: one registry, one node id); nginx in
+peer registry (``XIO_NODE_DB``: one SQLite file, as instances on one machine can, or one
+PostgreSQL server, as instances on several machines must: one registry, one node id); nginx in
 front of them; node2 linked to node1 through nginx. A request through nginx reaches the app
 through either instance, and node2 keeps reaching the app while one instance is down.
 """
@@ -9,6 +10,7 @@ through either instance, and node2 keeps reaching the app while one instance is 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.helpers import free_port, serve
-from tests.services import ensure_packages
+from tests.services import ensure_packages, postgres_server
 
 from .conftest import nginx
 
@@ -41,14 +43,23 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-@pytest.fixture(scope="module")
-def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def network(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Network]:
     missing = ensure_packages({"/usr/sbin/nginx": "nginx-light"})
     if missing:
         pytest.skip(f"nginx cannot be installed here: {missing}")
     base: Path = tmp_path_factory.mktemp("xio-nodes")
-    shared = {"XIO_NODE_DB": str(base / "node1.sqlite3")}  # both node1 instances: one registry
     with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            registry = str(base / "node1.sqlite3")
+        else:
+            try:
+                registry = stack.enter_context(postgres_server())
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                pytest.skip(f"PostgreSQL cannot be run here: {exc}")
+        shared = {"XIO_NODE_DB": registry}  # both node1 instances: one registry
         app = stack.enter_context(serve("examples.xio_nodes:app", workers=1))
         node1_stacks = [contextlib.ExitStack() for _ in range(2)]
         node1 = []
