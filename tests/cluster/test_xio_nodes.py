@@ -20,6 +20,8 @@ import pytest
 from tests.helpers import free_port, serve
 from tests.services import ensure_packages, postgres_server
 
+from microrest.adapters import xio
+
 from .conftest import nginx
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +123,13 @@ def test_a_request_through_nginx_reaches_the_app_through_either_node_instance(
             through = http.get(f"{network.node2}/{app_id}/via/{index}")
             assert through.status_code == 200, through.text
             assert through.json()["path"] == f"via/{index}"
+
+        # the node's websocket service through nginx (deploy's Upgrade location) reaches it too
+        ws_url = network.balancer.replace("http://", "ws://") + "/_xio/ws"
+        with xio.client(ws_url) as over_ws:
+            answer = over_ws.get(f"{app_id}/ws/path")
+            assert answer.status == 200, answer.content
+            assert answer.content["path"] == "ws/path"
 
         # one node1 instance stops: nginx sends everything to the other, nothing fails
         network.stop_node1(0)
