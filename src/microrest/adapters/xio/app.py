@@ -93,7 +93,7 @@ class App(Resource):
         if websocket_service:
             self.asgi.add_websocket_route(
                 WEBSOCKET_PATH,
-                self.websocket_service,
+                self.websocket_service.__call__,  # a method: the route table shows its source
                 name="xio-websocket",
                 **self._websocket_options,
             )
@@ -284,7 +284,9 @@ class App(Resource):
         what ``run(websocket=PORT)`` serves on that port."""
         only = CoreApp(style="xio", debug=self.asgi.debug)
         for path in ("/", WEBSOCKET_PATH):
-            only.add_websocket_route(path, self.websocket_service, **self._websocket_options)
+            only.add_websocket_route(
+                path, self.websocket_service.__call__, **self._websocket_options
+            )
         return only
 
     def main(self, argv: Sequence[str] | None = None) -> None:
