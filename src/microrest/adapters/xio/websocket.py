@@ -17,6 +17,7 @@ did.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import types
@@ -284,7 +285,8 @@ class _Session:
             pass
         except Exception as exc:  # public_request never raises for a handler: a defect here
             error_logger.error("xio websocket request %r failed", ident, exc_info=exc)
-            await self.respond(ident, 500, "500 Internal Server Error")
+            with contextlib.suppress(WebSocketDisconnect):
+                await self.respond(ident, 500, "500 Internal Server Error")
         finally:
             self.in_flight.discard(ident)
 
