@@ -205,6 +205,10 @@ def test_requests_in_flight_are_answered_by_id_and_a_slow_one_gets_408() -> None
                 answers[(answer["id"], answer["status"])] = answer
             assert set(answers) == {("dup", 409), ("fast", 200), ("slow", 408), ("dup", 408)}
             assert "0.5s" in answers[("slow", 408)]["content"]
+            release.set()  # the overrun handlers finish; their late results are dropped
+            request(ws, "next", "GET", "static")
+            answer = ws.receive_json()
+            assert (answer["id"], answer["content"]) == ("next", "a static text")
     finally:
         release.set()
 
