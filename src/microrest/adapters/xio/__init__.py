@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .about import XioError
-from .app import CLIENTS_PATH, App
+from .app import CLIENTS_PATH, WEBSOCKET_PATH, App
 from .client import Client, HttpTarget
 from .identity import IdentityStrategy, RandomIdentity, SignedTokens
 from .node import Node, Peer, Peers
 from .request import PASS, Request, Response
 from .resource import Resource, Result
+from .websocket import WebSocketService
+from .wsclient import WebSocketTarget
 
 __all__ = [
     "App",
@@ -34,6 +36,9 @@ __all__ = [
     "Response",
     "Result",
     "SignedTokens",
+    "WEBSOCKET_PATH",
+    "WebSocketService",
+    "WebSocketTarget",
     "XioError",
     "app",
     "client",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources as package_files
 from typing import Any
 
@@ -28,12 +28,16 @@ from .about import allow_header, allowed_methods
 from .identity import IdentityStrategy, RandomIdentity
 from .request import Request
 from .resource import Resource, Result, split_path
+from .websocket import DEFAULT_TIMEOUT, SUBPROTOCOL, WebSocketService
 from .wire import fast_request, read_request, send_result
 
-__all__ = ["CLIENTS_PATH", "App"]
+__all__ = ["CLIENTS_PATH", "WEBSOCKET_PATH", "App"]
 
 #: Where every app serves the JavaScript (``xio.js``) and PHP (``xio.php``) clients.
 CLIENTS_PATH = "/_xio"
+#: Where every app answers xio's JSON message protocol over a websocket (and, on the port of
+#: ``run(websocket=PORT)``, also at ``/``, where xio's own websocket server answered).
+WEBSOCKET_PATH = CLIENTS_PATH + "/ws"
 _CLIENT_FILES = {"xio.js": "text/javascript; charset=utf-8", "xio.php": "text/plain; charset=utf-8"}
 
 
@@ -55,6 +59,9 @@ class App(Resource):
         thread_limit: int = 40,
         cors: bool = True,
         serve_clients: bool = True,
+        websocket_service: bool = True,
+        websocket_timeout: float | None = DEFAULT_TIMEOUT,
+        websocket_origins: Iterable[str] | None = None,
     ) -> None:
         super().__init__()
         self.identity: IdentityStrategy = identity or RandomIdentity()
@@ -81,6 +88,19 @@ class App(Resource):
                 self.asgi.add_route(
                     f"{CLIENTS_PATH}/{filename}", self._client_file, ["GET"], source=type(self)
                 )
+        self.websocket_service = WebSocketService(self, timeout=websocket_timeout)
+        self._websocket_options: dict[str, Any] = {
+            "subprotocols": [SUBPROTOCOL],
+            "allowed_origins": websocket_origins,
+            "limits": limits,
+        }
+        if websocket_service:
+            self.asgi.add_websocket_route(
+                WEBSOCKET_PATH,
+                self.websocket_service.__call__,  # a method: the route table shows its source
+                name="xio-websocket",
+                **self._websocket_options,
+            )
         module = sys.modules.get(name or "")
         module_file = getattr(module, "__file__", None)
         if module_file:
@@ -253,17 +273,39 @@ class App(Resource):
         **options: Any,
     ) -> None:
         """Serve on all interfaces (as xio did) on ``port`` until Ctrl-C, through
-        ``microrest.server.run``; ``workers`` processes share the port."""
-        from ...server import run
+        ``microrest.server.run``; ``workers`` processes share the port. ``websocket=PORT``
+        also serves the websocket service on that port (at ``/`` and ``/_xio/ws``), from this
+        process, as xio's separate websocket server did; the HTTP port answers it at
+        ``/_xio/ws`` whatever is given."""
+        from ...server import Server, run
 
-        if websocket is not None:
-            raise NotImplementedError(
-                "the xio websocket service (run(websocket=PORT)) is not available yet; "
-                "serve HTTP only"
-            )
         if debug:
             self.asgi.debug = True
-        run(self, host, port, workers=workers, **options)
+        if websocket is None:
+            run(self, host, port, workers=workers, **options)
+            return
+        if websocket == port:
+            raise ValueError(
+                f"run(port={port}, websocket={websocket}): the websocket service needs a port "
+                f"of its own; or leave websocket out, the HTTP port answers at {WEBSOCKET_PATH}"
+            )
+        log_level = options.get("log_level", "info")
+        websocket_server = Server(self.websocket_asgi(), host, websocket, log_level=log_level)
+        websocket_server.start()  # a no-op inside a worker's import of the app module
+        try:
+            run(self, host, port, workers=workers, **options)
+        finally:
+            websocket_server.stop()
+
+    def websocket_asgi(self) -> CoreApp:
+        """An ASGI app answering only the websocket service, at ``/`` and ``/_xio/ws``:
+        what ``run(websocket=PORT)`` serves on that port."""
+        only = CoreApp(style="xio", debug=self.asgi.debug)
+        for path in ("/", WEBSOCKET_PATH):
+            only.add_websocket_route(
+                path, self.websocket_service.__call__, **self._websocket_options
+            )
+        return only
 
     def main(self, argv: Sequence[str] | None = None) -> None:
         """The CLI: ``python app.py run [-p PORT] [--workers N] [--host H] [-d]``; with no
@@ -274,13 +316,19 @@ class App(Resource):
         run.add_argument("-p", "--port", type=int, default=8080)
         run.add_argument("--host", default="0.0.0.0")
         run.add_argument("--workers", type=int, default=1)
-        run.add_argument("-w", "--websocket", type=int, default=None)
+        run.add_argument(
+            "-w", "--websocket", type=int, default=None, help="also serve the websocket service"
+        )
         run.add_argument("-d", "--debug", action="store_true")
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.command == "run":
-            if args.websocket is not None:
-                parser.error("the websocket service (-w) is not available yet")
-            self.run(port=args.port, debug=args.debug, host=args.host, workers=args.workers)
+            self.run(
+                port=args.port,
+                debug=args.debug,
+                websocket=args.websocket,
+                host=args.host,
+                workers=args.workers,
+            )
             return
         print(f"{type(self).type_name} {self.app_name} {self.id}")
         for row in self.asgi.routes():

@@ -1,7 +1,8 @@
 """Clients: a resource whose handler forwards every request to a target.
 
 ``xio.client(target)`` (also ``xio.resource(target)``) takes an in-process app (its ``www``
-subtree, through ``public_request``), any resource, or an ``http(s)://`` URL (httpx). Results
+subtree, through ``public_request``), any resource, an ``http(s)://`` URL (httpx), or the
+``ws(s)://`` URL of an app's websocket service (``wsclient.py``). Results
 are the same ``Result`` objects either way: JSON decoded for any ``application/json*`` type,
 text for ``text/*``, bytes otherwise. Over HTTP a custom method travels as POST with an
 ``XIO-method`` header (uvicorn refuses unknown request-line methods).
@@ -134,6 +135,10 @@ class HttpTarget:
 def _target_call(target: Any) -> Any:
     """A ``(method, xmethod, path, query, data, headers) -> Result`` for ``target``."""
     if isinstance(target, str):
+        if target.startswith(("ws://", "wss://")):
+            from .wsclient import WebSocketTarget
+
+            return WebSocketTarget(target)
         return HttpTarget(target)
     if isinstance(target, HttpTarget):
         return target
@@ -186,8 +191,9 @@ class Client(Resource):
 
     def close(self) -> None:
         """Close the HTTP connections of a URL client (a no-op for in-process targets)."""
-        if isinstance(self._call, HttpTarget):
-            self._call.close()
+        close = getattr(self._call, "close", None)
+        if close is not None:  # a URL client: HTTP or websocket connections
+            close()
 
     def __enter__(self) -> Client:
         return self

@@ -4,8 +4,9 @@ The registry lives in SQLite (WAL), so every worker of ``uvicorn --workers N`` s
 registry: a peer registered through one worker answers on the next request, whatever worker
 takes it (xio kept it in process memory). Name the node (``xio.node(__name__)``) or give
 ``db=``/``XIO_NODE_DB`` so workers agree on the file and on the node's id; an unnamed node gets
-a private temporary file. A peer is an in-process app (reachable from the process that
-registered it) or a URL (reachable from anywhere, over httpx).
+a private temporary file. A ``postgresql://`` URL there keeps it in PostgreSQL instead, for
+instances of one node on several machines (``registry.py``). A peer is an in-process app
+(reachable from the process that registered it) or a URL (reachable from anywhere, over httpx).
 
 Over HTTP the node's root answers GET with the peer records and the custom methods
 ``REGISTER`` (``{"endpoint": URL}``), ``EXPORT`` and ``SYNC``; ``/<peer id or uid>/<rest>``
@@ -19,15 +20,14 @@ import contextlib
 import hashlib
 import os
 import secrets
-import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 from .about import XioError
 from .app import App
 from .client import Client, HttpTarget
+from .registry import open_registry
 from .request import Request
 from .resource import Resource, Result
 
@@ -128,24 +128,10 @@ class Peers:
     def __init__(self, node: Node, path: str) -> None:
         self.node = node
         self.path = path
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS xio_peers (owner TEXT NOT NULL, uid TEXT NOT NULL, "
-                "nodeid TEXT, id TEXT NOT NULL, name TEXT, type TEXT, endpoint TEXT NOT NULL, "
-                "PRIMARY KEY (owner, uid))"
-            )
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS xio_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-            )
+        self.registry = open_registry(path)
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            yield connection
-        finally:
-            connection.close()
+    def _db(self) -> contextlib.AbstractContextManager[Any]:
+        return self.registry.connection()
 
     def meta(self, key: str, default: str) -> str:
         """The value stored under ``key``, storing ``default`` first if none: the first worker
@@ -156,7 +142,10 @@ class Peers:
         return str(row[0])
 
     def _rows(self, where: str = "", args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        query = f"SELECT {', '.join(_FIELDS)} FROM xio_peers WHERE owner = ? {where} ORDER BY rowid"
+        order = self.registry.order
+        query = (
+            f"SELECT {', '.join(_FIELDS)} FROM xio_peers WHERE owner = ? {where} ORDER BY {order}"
+        )
         with self._db() as db:
             rows = db.execute(query, (self.node.uid, *args)).fetchall()
         return [dict(zip(_FIELDS, row, strict=True)) for row in rows]
@@ -250,19 +239,20 @@ class Peers:
                 "DELETE FROM xio_peers WHERE owner = ? AND (uid = ? OR id = ?)",
                 (self.node.uid, index, index),
             )
-        return cursor.rowcount > 0
+        return bool(cursor.rowcount > 0)
 
     def clear(self) -> None:
         with self._db() as db:
             db.execute("DELETE FROM xio_peers WHERE owner = ?", (self.node.uid,))
 
     def export(self) -> list[dict[str, Any]]:
-        """The records other nodes import: in-process peers as ``~/<uid>`` (reach them through
-        this node), URL peers with their own URL."""
+        """The records other nodes import: apps and in-process peers as ``~/<uid>`` (reach
+        them through this node: an app may sit on a network only this node reaches), URL
+        nodes and users with their own URL, as xio exported them."""
         out = []
         for row in self._rows():
             endpoint = row["endpoint"]
-            if endpoint.startswith("local:"):
+            if endpoint.startswith("local:") or row["type"] == "app":
                 endpoint = f"~/{row['uid']}"
             out.append(
                 {key: row[key] for key in ("type", "uid", "name", "id")} | {"endpoint": endpoint}

@@ -470,6 +470,8 @@ class Resource(_Verbs):
                 ),
                 req.path,
             )
+        if "websocket" in req.context:
+            return value  # the websocket service streams a generator as fragments
         return _materialise(value)
 
     def _default(self, req: Request) -> Any:
