@@ -427,8 +427,12 @@ class Dispatcher:
                     ("Content-Length", "0")
                 ]
         self._connection(response, pairs)
+        content: Any = _pull(stream, length)
+        if response.request.method == "HEAD":
+            _close_body((status, stream))  # never read: GET's headers go out without a body
+            content = ()
         try:
-            return StreamingResponse(_pull(stream, length), status, pairs, response.media_type)
+            return StreamingResponse(content, status, pairs, response.media_type)
         except Exception:
             _close_body((status, stream))
             raise

@@ -268,6 +268,8 @@ class HTTPServer:
             options["ssl_certfile"] = self.certfile
         if self.keepalive_timeout is not None:
             options["timeout_keep_alive"] = self.keepalive_timeout
+        if self.compat:
+            options["server_header"] = False  # the app sends the original's own
         self._server = Server(
             self, self.address[0], self.address[1], workers=self.workers, **options
         )
