@@ -77,7 +77,7 @@ def test_one_common_log_format_line_per_request(tmp_path: Path) -> None:
     log.close()
     lines = (tmp_path / "logs" / "access.log").read_text().splitlines()
     clf = re.compile(
-        r'(?P<host>\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] '
+        r"(?P<host>\S+) - - \[\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "
         r'"(?P<line>[^"]*)" (?P<status>\d{3}) (?P<size>\d+)'
     )
     parsed = [clf.fullmatch(line) for line in lines]

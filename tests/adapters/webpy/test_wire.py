@@ -157,10 +157,8 @@ def test_unsendable_header_values_are_a_logged_500(
     with caplog.at_level(logging.ERROR):
         for address in running(httpd):
             for index in range(len(BAD_VALUES)):
-                data = exchange(
-                    address,
-                    f"GET /{kind}/{index} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode(),
-                )
+                line = f"GET /{kind}/{index} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                data = exchange(address, line.encode())
                 assert statuses(data) == [b"500"], (kind, index, data)
                 assert data.endswith(b"500 - Internal Server Error\n")
                 assert b"set-cookie" not in data.lower() and b"x-from-input" not in data.lower()
