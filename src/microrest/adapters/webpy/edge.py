@@ -65,11 +65,6 @@ class Edge:
         self.replaced = frozenset(name for name, _ in self.extra)
         self.always = bool(self.extra)
 
-    @property
-    def active(self) -> bool:
-        """Whether a request needs the wrapper at all (no: the app is called directly)."""
-        return self.always or self.server.log.access_enabled()
-
     def refusal(self, scope: Scope) -> HTTPError | None:
         """The original's request-line and header checks (compat mode), in its order."""
         line = request_line(scope)
