@@ -77,6 +77,7 @@ class Plan:
         "reads_body",
         "default_head",
         "plain_encode",
+        "simple_encode",
         "funcs",
         "direct",
         "sync",
@@ -94,7 +95,10 @@ class Plan:
         self.default_get_body = get_body is HTTPHandler.get_body
         self.reads_body = get_body is not None
         self.default_head = getattr(cls, "do_head", None) is HTTPHandler.do_head
-        self.plain_encode = getattr(cls, "encode", HTTPHandler.encode) is HTTPHandler.encode
+        encode = getattr(cls, "encode", HTTPHandler.encode)
+        self.plain_encode = encode is HTTPHandler.encode
+        # An encode known to turn dict/list/str/bytes into str/bytes (render_simple may use it)
+        self.simple_encode = encode in _SIMPLE_ENCODERS
         self.funcs: dict[str, tuple[Callable[..., Any] | None, bool]] = {}
         # method -> async do_<method>, awaited straight from handle() (filled by func())
         self.direct: dict[str, Callable[..., Any]] = {}
@@ -203,7 +207,7 @@ class Dispatcher:
                 if type(result) is not tuple and inspect.isawaitable(result):
                     result = await result
             encode = None if plan.plain_encode else handler.encode
-            rendered = self.render_simple(response, result, encode)
+            rendered = self.render_simple(response, result, encode, plan.simple_encode)
             if rendered is not None:
                 return rendered
             return await self._render(response, result, encode)
@@ -278,7 +282,7 @@ class Dispatcher:
             plan = self.plan(handler_class)
             result = await self.call(handler, plan)
             encode = None if plan.plain_encode else handler.encode
-            return await self.render(response, result, encode)
+            return await self.render(response, result, encode, plan.simple_encode)
         except ClientDisconnect:
             raise
         except Exception as failure:
@@ -290,7 +294,11 @@ class Dispatcher:
     # request's ``HTTPResponse`` (``response``), and ``encode`` is None for the identity.
 
     def render_simple(
-        self, response: HTTPResponse, result: Any, encode: Callable[[Any], Any] | None
+        self,
+        response: HTTPResponse,
+        result: Any,
+        encode: Callable[[Any], Any] | None,
+        simple_encode: bool = False,
     ) -> Response | None:
         """The common case without the general path's checks, or None: a known status and a
         str/bytes body (after ``encode``) on a keep-alive, non-HEAD request, default formatting.
@@ -318,7 +326,7 @@ class Dispatcher:
         kind = type(body)
         if encode is not None:
             # Only encoders known to turn these into str/bytes; others take the general path.
-            if getattr(encode, "__func__", None) not in _SIMPLE_ENCODERS or kind not in _ENCODABLE:
+            if not simple_encode or kind not in _ENCODABLE:
                 return None
             body = encode(body)
             kind = type(body)
@@ -350,10 +358,14 @@ class Dispatcher:
         return Response(data, status, pairs, media_type=media_type)
 
     async def render(
-        self, response: HTTPResponse, result: Any, encode: Callable[[Any], Any] | None = None
+        self,
+        response: HTTPResponse,
+        result: Any,
+        encode: Callable[[Any], Any] | None = None,
+        simple_encode: bool = False,
     ) -> Response:
         """``(status, body)`` / ``(status, reason, body)`` -> a core response."""
-        simple = self.render_simple(response, result, encode)
+        simple = self.render_simple(response, result, encode, simple_encode)
         if simple is not None:
             return simple
         return await self._render(response, result, encode)
