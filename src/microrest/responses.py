@@ -291,8 +291,13 @@ class StreamingResponse(Response):
                 if close is not None:
                     close()
         else:
-            async for chunk in iterate_in_thread(content):
-                yield chunk
+            try:
+                async for chunk in iterate_in_thread(content):
+                    yield chunk
+            finally:  # a generator left mid-way (its client went) runs its cleanup now
+                close = getattr(content, "close", None)
+                if close is not None:
+                    close()
 
     async def _stream(self, send: Send) -> None:
         await send(self._start())

@@ -102,3 +102,32 @@ def test_sqlite_variant_shares_state_across_workers(tmp_path: Path) -> None:
         for _ in range(10):
             with httpx.Client(base_url=base) as client:
                 assert client.get("/foo").status_code == 404
+
+
+def test_typed_routes_bound_their_values() -> None:
+    from examples import webpy_typed
+
+    with Client(webpy_typed.httpd) as client:
+        assert client.get("/orders/7").json() == {"id": 7, "item": "tea", "quantity": 2}
+        assert client.get("/orders/8").status_code == 404
+        assert client.get("/orders/" + "9" * 18).status_code == 404  # fits, no such order
+        for path in ("/orders/" + "9" * 5000, "/orders/" + "1" * 19, "/orders/x"):
+            response = client.get(path)
+            assert response.status_code == 404, path[:30]
+            assert response.json() == {"error": 404, "status": "Not Found"}
+        assert client.get("/orders/7/lines/12").json() == {"order": 7, "line": 12}
+        assert client.get("/orders/7/lines/" + "1" * 5000).status_code == 404
+
+
+def test_an_unbounded_group_would_be_a_500() -> None:
+    # What the bounded route avoids: int() refuses 5,000 digits inside the handler.
+    import microrest.adapters.webpy as web
+
+    class Unbounded(web.HTTPHandler):
+        def do_get(self) -> object:
+            return 200, str(int(self.groups[0]))
+
+    httpd = web.HTTPServer(("localhost", 0), {"/n/([0-9]+)": Unbounded})
+    with Client(httpd) as client:
+        assert client.get("/n/12").text == "12"
+        assert client.get("/n/" + "9" * 5000).status_code == 500

@@ -272,3 +272,83 @@ def test_used_next_to_other_routes(serve: Serve, root: Path) -> None:
     client = serve({"/hello": Hello, **file.new(str(root), "/static")})
     assert client.get("/hello").text == "hello"
     assert client.get("/static/test").content == SECRET
+
+
+# issue 10: index files confined, same-origin redirects, DELETE of "name/" -----------------------
+
+
+def test_a_symlinked_index_file_out_of_the_root_is_not_served(
+    serve: Serve, root: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_bytes(b"the secret")
+    sub = root / "sub"
+    sub.mkdir()
+    (sub / "index.html").symlink_to("../../secret.txt")
+    for dir_index in (False, True):
+        client = serve(file.new(str(root), "/static", dir_index=dir_index))
+        response = client.get("/static/sub/")
+        assert b"the secret" not in response.content
+        assert response.status_code == (200 if dir_index else 403)
+    # listings leave out what they could not serve
+    assert "index.html" not in serve(file.new(str(root), dir_index=True)).get("/sub/").text
+    assert "escape" not in serve(file.new(str(root), dir_index=True)).get("/").text
+
+
+def test_a_symlinked_index_file_inside_the_root_is_served(serve: Serve, root: Path) -> None:
+    sub = root / "sub"
+    sub.mkdir()
+    (sub / "index.html").symlink_to("../test")
+    response = serve(file.new(str(root))).get("/sub/")
+    assert (response.status_code, response.content) == (200, SECRET)
+
+
+def test_a_fixed_directory_confines_its_index_file(
+    serve: Serve, root: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.txt").write_bytes(b"the secret")
+    (root / "testdir" / "index.html").symlink_to(tmp_path / "secret.txt")
+
+    class Fixed(file.FileHandler):
+        filename = str(root / "testdir") + "/"
+
+    assert b"the secret" not in serve({"/": Fixed}).get("/").content
+
+
+@pytest.mark.parametrize("compat", [False, True])
+@pytest.mark.parametrize(
+    "path", ["//evil.example", "///evil.example", "//evil.example/x/..", "/%2fevil.example"]
+)
+def test_redirects_stay_on_the_same_origin(
+    serve: Serve, root: Path, path: str, compat: bool
+) -> None:
+    (root / "evil.example").mkdir()
+
+    class Fixed(file.FileHandler):  # a fixed directory on a catch-all route
+        filename = str(root / "testdir")
+
+    for routes in (file.new(str(root)), {"/.*": Fixed}):
+        client = serve(routes, compat=compat)
+        response = client.get("http://testserver" + path)  # the path as sent, not a new host
+        assert response.status_code == 307, path
+        location = response.headers["Location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+
+
+def test_a_directory_redirect_under_a_remote_stays_local(serve: Serve, root: Path) -> None:
+    (root / "evil.example").mkdir()
+    response = serve(file.new(str(root), "/f")).get("/f//evil.example")
+    assert response.status_code == 307
+    assert response.headers["Location"] == "/f/evil.example"
+
+
+def test_delete_of_a_plain_file_with_a_trailing_slash_deletes_nothing(
+    serve: Serve, root: Path
+) -> None:
+    client = serve(file.new(str(root), "/files", modify=True))
+    assert client.get("/files/test/").status_code == 404
+    response = client.delete("/files/test/")
+    assert response.status_code == 403
+    assert (root / "test").read_bytes() == SECRET
+    assert client.delete("/files/nothing/").status_code == 404
+    assert client.delete("/files/testdir/").status_code == 204
+    assert not (root / "testdir").exists()

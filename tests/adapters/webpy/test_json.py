@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json as stdlib_json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from microrest import codec
 from microrest.adapters.webpy import json as webjson
 from microrest.testing import Client
 
@@ -68,3 +72,44 @@ def test_head_and_options(serve: Serve) -> None:
     options = client.options("/")
     assert options.status_code == 204
     assert options.content == b""
+
+
+# issue 10: JSON bodies through the core's reading, depth limit included -----------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.fixture(params=["orjson", "stdlib"])
+def json_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run once with orjson (when installed) and once with the stdlib parser."""
+    if request.param == "orjson":
+        pytest.importorskip("orjson")
+    else:
+        monkeypatch.setattr(codec, "_HAS_ORJSON", False)
+        monkeypatch.setattr(codec, "_loads", stdlib_json.loads)
+        monkeypatch.setattr(
+            codec, "_DecodeError", (stdlib_json.JSONDecodeError, UnicodeDecodeError)
+        )
+    return str(request.param)
+
+
+def test_deep_nesting_is_a_400_with_and_without_orjson(serve: Serve, json_parser: str) -> None:
+    for error_routes in (None, webjson.new_error()):
+        response = serve({"/": Things}, error_routes=error_routes).post(
+            "/", content=DEEP, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, json_parser
+        assert b"deeper than" in response.content or response.json()["error"] == 400
+
+
+def test_the_route_depth_limit_applies(serve: Serve, json_parser: str) -> None:
+    client = serve({"/": Things})
+    shallow = b"[" * 100 + b"]" * 100
+    ok = client.post("/", content=shallow, headers={"Content-Type": "application/json"})
+    assert ok.status_code == 201
+    over = b"[" * 600 + b"]" * 600
+    refused = client.post("/", content=over, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400
+    assert refused.text.startswith("400 - Bad Request: JSON body is nested deeper than 512")
+    bad = client.post("/", content=b"{nope", headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400

@@ -88,8 +88,12 @@ def test_query_is_available(serve: Serve) -> None:
 def test_route_table_shows_the_handler_classes() -> None:
     httpd = web.HTTPServer(("localhost", 0), {"/(.*)": Echo})
     rows = httpd.__microrest_app__.routes()
-    assert {(row.method, row.path, row.style) for row in rows} == {("GET", "/(.*)", "webpy")}
-    assert rows[0].handler.endswith("Echo")
+    # GET, and "*": every other method on the path is this class's too (405, HEAD, OPTIONS)
+    assert {(row.method, row.path, row.style) for row in rows} == {
+        ("GET", "/(.*)", "webpy"),
+        ("*", "/(.*)", "webpy"),
+    }
+    assert all(row.handler.endswith("Echo") for row in rows)
 
 
 def test_mounted_into_a_core_app() -> None:

@@ -14,7 +14,7 @@ import pytest
 import trustme
 
 import microrest.adapters.webpy as web
-from microrest.adapters.webpy import file
+from microrest.adapters.webpy import fancyindex, file
 
 M = b"This is a test sentence!"
 
@@ -83,6 +83,7 @@ def make_server(tmp: Path, **options: Any) -> web.HTTPServer:
     }
     routes.update(file.new(str(tmp), "/tmpro"))
     routes.update(file.new(str(tmp), "/tmp", dir_index=True, modify=True))
+    routes.update(fancyindex.new(str(tmp), "/tmpfancy"))
     return web.HTTPServer(("127.0.0.1", 0), routes, {"500": ErrorRoute}, **options)
 
 
@@ -150,6 +151,9 @@ def test_integration_suite(running: tuple[web.HTTPServer, httpx.Client]) -> None
     assert client.get("/tmpro/test").content == M
     assert client.put("/tmpro/test", content=M).status_code == 405
     assert client.delete("/tmp/test").status_code == 204
+    fancy = client.get("/tmpfancy/")
+    assert fancy.status_code == 200
+    assert "<title>Index of /tmpfancy/</title>" in fancy.text
     assert client.get("/", headers={"Connection": "close"}).status_code == 200
     assert httpd.is_running() is True
 

@@ -3,7 +3,9 @@
 The original ``web`` package's names: ``HTTPServer`` (an ASGI app with ``start()``/``stop()``),
 ``HTTPHandler`` classes with ``do_<method>`` methods, ``HTTPError``, ``HTTPErrorHandler``,
 ``HTTPHeaders``, ``HTTPLog`` and the module constants. Extensions: ``webpy.file`` (static
-directories), ``webpy.json`` (JSON bodies) and ``webpy.auth`` (Basic/Token authentication).
+directories), ``webpy.fancyindex`` (the same with an HTML listing), ``webpy.json`` (JSON
+bodies) and ``webpy.auth`` (Basic/Token authentication). ``python -m
+microrest.adapters.webpy.file DIR`` (or ``.fancyindex``) serves a directory.
 """
 
 from __future__ import annotations

@@ -56,12 +56,17 @@ class AuthMixIn:
 
     realm = "Unknown"
     request: Any
+    method: str
     auth: Any = None
 
     def schemes(self) -> list[str]:
         return [name[5:].title() for name in dir(self) if name.startswith("auth_")]
 
     def respond(self) -> Any:
+        if self.method == "options" and type(self).do_options is HTTPHandler.do_options:  # type: ignore[attr-defined]
+            # OPTIONS only tells which methods exist (and is what a CORS preflight sends,
+            # without credentials): answered without them. Override do_options to change it.
+            return super().respond()  # type: ignore[misc]
         header = self.request.headers.get("Authorization")
         if not header:
             raise AuthError(self.schemes(), self.realm)

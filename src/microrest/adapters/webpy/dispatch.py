@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import inspect
 import io
-import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,8 @@ import anyio.to_thread
 from ...errors import ClientDisconnect, NotFound
 from ...errors import HTTPError as CoreHTTPError
 from ...responses import PlainTextResponse, Response, StreamingResponse
-from .constants import stream_chunk_size
+from ...toolkit import NO_BODY_STATUSES, iterate_in_thread
+from .constants import status_messages, stream_chunk_size
 from .errors import HTTPError
 from .handler import (
     NO_GROUPS,
@@ -40,11 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Dispatcher"]
 
-logger = logging.getLogger("microrest.error")
-
 LAST_RESORT_BODY = b"500 - Internal Server Error\n"
 NOT_FOUND_BODY = b"404 - Not Found\n"
-_NO_BODY = frozenset({204, 304})
 _BODY_METHODS = frozenset({"post", "put", "patch"})
 # respond() implementations known to be cheap and non-blocking: run inline, no thread hop.
 _INLINE_RESPONDS: set[Callable[..., Any]] = {HTTPErrorHandler.respond, DummyHandler.respond}
@@ -77,22 +74,31 @@ class Plan:
         "inline_respond",
         "async_respond",
         "default_get_body",
+        "reads_body",
         "default_head",
         "plain_encode",
+        "simple_encode",
         "funcs",
         "direct",
         "sync",
     )
 
     def __init__(self, cls: type[HTTPHandler]) -> None:
+        # ``cls`` may be any class shaped like a handler (the original accepted those): every
+        # hook but ``respond`` is optional, and a missing one means "do nothing".
         self.cls = cls
         respond = cls.respond
         self.default_respond = respond is HTTPHandler.respond
         self.inline_respond = respond in _INLINE_RESPONDS
         self.async_respond = _is_async(respond)
-        self.default_get_body = cls.get_body is HTTPHandler.get_body
-        self.default_head = cls.do_head is HTTPHandler.do_head
-        self.plain_encode = cls.encode is HTTPHandler.encode
+        get_body = getattr(cls, "get_body", None)
+        self.default_get_body = get_body is HTTPHandler.get_body
+        self.reads_body = get_body is not None
+        self.default_head = getattr(cls, "do_head", None) is HTTPHandler.do_head
+        encode = getattr(cls, "encode", HTTPHandler.encode)
+        self.plain_encode = encode is HTTPHandler.encode
+        # An encode known to turn dict/list/str/bytes into str/bytes (render_simple may use it)
+        self.simple_encode = encode in _SIMPLE_ENCODERS
         self.funcs: dict[str, tuple[Callable[..., Any] | None, bool]] = {}
         # method -> async do_<method>, awaited straight from handle() (filled by func())
         self.direct: dict[str, Callable[..., Any]] = {}
@@ -120,6 +126,7 @@ class Dispatcher:
         self.compat = server.compat
         self.concurrency = concurrency
         self.inline = concurrency.mode == "inline"
+        self.close_connections = server.keepalive_timeout is None
         self.error_routes: list[tuple[re.Pattern[str], type[HTTPErrorHandler]]] = []
         self.plans: dict[type[HTTPHandler], Plan] = {}
         self._error_classes: dict[int, type[HTTPErrorHandler]] = {}
@@ -164,23 +171,33 @@ class Dispatcher:
                 named = scope["path_params"]
                 groups = Groups(found, named) if named else found  # a plain tuple is faster
         wrapped = HTTPRequest(self.server, request)
+        if self.close_connections:
+            wrapped.keepalive = False
         response = HTTPResponse(wrapped)
+        result: Any = None
         try:
             handler = plan.cls(wrapped, response, groups)
             wrapped.handler = handler
             if plan.default_get_body:
                 wants_body = handler.method in _BODY_METHODS
             else:
-                wants_body = handler.get_body()
+                wants_body = plan.reads_body and handler.get_body()
             if wants_body:
-                handler.check_continue()  # before the first receive(): no 100 sent if it raises
-                wrapped.body = handler.decode(await request.body())
-            method = handler.method
-            direct = plan.direct.get(method)
+                check = getattr(handler, "check_continue", None)
+                if check is not None:
+                    check()  # before the first receive(): no 100 sent if it raises
+                body = await request.body()
+                decode = getattr(handler, "decode", None)
+                wrapped.body = body if decode is None else decode(body)
+            if plan.default_respond:
+                method = handler.method
+                direct = plan.direct.get(method)
+                sync = None if direct is not None else plan.sync.get(method)
+            else:
+                direct = sync = None
             if direct is not None:
                 result = await direct(handler)  # an async do_<method>, nothing in between
             else:
-                sync = plan.sync.get(method)
                 if sync is None:
                     result = await self.call(handler, plan)
                 elif self.inline:
@@ -189,13 +206,16 @@ class Dispatcher:
                     result = await self.concurrency.run(sync, handler)
                 if type(result) is not tuple and inspect.isawaitable(result):
                     result = await result
-            rendered = self.render_simple(handler, result, plan.plain_encode)
+            encode = None if plan.plain_encode else handler.encode
+            rendered = self.render_simple(response, result, encode, plan.simple_encode)
             if rendered is not None:
                 return rendered
-            return await self.render(handler, result, plan.plain_encode)
+            return await self._render(response, result, encode)
         except ClientDisconnect:
+            _close_body(result)
             raise
         except Exception as exc:
+            _close_body(result)  # a stream the handler returned is never sent now
             return await self.error(wrapped, response, groups, exc)
 
     async def call(self, handler: HTTPHandler, plan: Plan) -> Any:
@@ -261,7 +281,8 @@ class Dispatcher:
             handler = handler_class(request, response, groups, error)
             plan = self.plan(handler_class)
             result = await self.call(handler, plan)
-            return await self.render(handler, result, plan.plain_encode)
+            encode = None if plan.plain_encode else handler.encode
+            return await self.render(response, result, encode, plan.simple_encode)
         except ClientDisconnect:
             raise
         except Exception as failure:
@@ -269,21 +290,31 @@ class Dispatcher:
             return Response(LAST_RESORT_BODY, 500, media_type="text/plain")
 
     # results -> responses --------------------------------------------------------------------
+    # ``handler`` may be any class shaped like a handler: what the answer needs is read from the
+    # request's ``HTTPResponse`` (``response``), and ``encode`` is None for the identity.
 
     def render_simple(
-        self, handler: HTTPHandler, result: Any, plain_encode: bool
+        self,
+        response: HTTPResponse,
+        result: Any,
+        encode: Callable[[Any], Any] | None,
+        simple_encode: bool = False,
     ) -> Response | None:
-        """The common case without the general path's checks, or None: a plain status and a
+        """The common case without the general path's checks, or None: a known status and a
         str/bytes body (after ``encode``) on a keep-alive, non-HEAD request, default formatting.
         ``encode`` runs here only when it is known to return str/bytes, and then the answer
         is never None, so it never runs twice."""
         if type(result) is not tuple or not 2 <= len(result) <= 3:
             return None
         status = result[0]
-        if type(status) is not int or not 200 <= status < 600 or status in _NO_BODY:
+        if (
+            type(status) is not int
+            or status not in status_messages  # unknown statuses are a 500, as in the original
+            or status < 200
+            or status in NO_BODY_STATUSES
+        ):
             return None
-        response = handler.response
-        request = handler.request
+        request = response.request
         if (
             not response.write_body
             or not request.keepalive
@@ -293,11 +324,11 @@ class Dispatcher:
             return None
         body = result[-1]  # no reason phrase under ASGI
         kind = type(body)
-        if not plain_encode:
+        if encode is not None:
             # Only encoders known to turn these into str/bytes; others take the general path.
-            if type(handler).encode not in _SIMPLE_ENCODERS or kind not in _ENCODABLE:
+            if not simple_encode or kind not in _ENCODABLE:
                 return None
-            body = handler.encode(body)
+            body = encode(body)
             kind = type(body)
         elif kind is not str and kind is not bytes:
             return None
@@ -327,17 +358,23 @@ class Dispatcher:
         return Response(data, status, pairs, media_type=media_type)
 
     async def render(
-        self, handler: HTTPHandler, result: Any, plain_encode: bool = False
+        self,
+        response: HTTPResponse,
+        result: Any,
+        encode: Callable[[Any], Any] | None = None,
+        simple_encode: bool = False,
     ) -> Response:
         """``(status, body)`` / ``(status, reason, body)`` -> a core response."""
-        simple = self.render_simple(handler, result, plain_encode)
+        simple = self.render_simple(response, result, encode, simple_encode)
         if simple is not None:
             return simple
-        return await self._render(handler, result)
+        return await self._render(response, result, encode)
 
-    async def _render(self, handler: HTTPHandler, result: Any, encoded: bool = False) -> Response:
+    async def _render(
+        self, response: HTTPResponse, result: Any, encode: Callable[[Any], Any] | None
+    ) -> Response:
         if isinstance(result, Response):
-            return self._with_handler_headers(handler, result)
+            return self._with_handler_headers(response, result)
         if not isinstance(result, tuple) or len(result) not in (2, 3):
             raise TypeError(
                 f"do_* must return (status, body) or (status, reason, body), got {result!r}"
@@ -345,18 +382,23 @@ class Dispatcher:
         status, body = result[0], result[-1]
         if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
             raise ValueError(f"{status!r} is not a final HTTP status")
-        response = handler.response
-        body = b"" if status in _NO_BODY else handler.encode(body)
+        if status not in status_messages:
+            # The original looked the reason phrase up and failed: a 500, logged.
+            raise ValueError(f"{status} is not a status web.py knows (web.status_messages)")
+        if status in NO_BODY_STATUSES:
+            _close_body(result)
+            body = b""
+        elif encode is not None:
+            body = encode(body)
         if isinstance(body, Response):
-            return self._with_handler_headers(handler, body)
-        head = handler.request.method == "HEAD"
+            return self._with_handler_headers(response, body)
+        head = response.request.method == "HEAD"
         if not response.write_body and not head:
             # Headers only on a method whose body the client waits for: send an empty one.
-            if isinstance(body, io.IOBase):
-                await anyio.to_thread.run_sync(body.close)
+            _close_body((status, body))
             body = b""
         if isinstance(body, str | bytes | bytearray | memoryview):
-            compat = self.server.compat
+            compat = self.compat
             if isinstance(body, str):
                 data = body.encode("utf-8")
                 media_type = None if compat or not data else "text/plain; charset=utf-8"
@@ -364,45 +406,53 @@ class Dispatcher:
                 data = bytes(body)
                 media_type = None if compat or not data else "application/octet-stream"
             pairs = [p for p in response.headers.items() if p[0].lower() != "content-length"]
-            if head and status not in _NO_BODY:
+            if head and status not in NO_BODY_STATUSES:
                 pairs.append(("Content-Length", str(len(data))))
                 data = b""
-            self._connection(handler, pairs)
+            self._connection(response, pairs)
             if response.media_type is not None:
                 media_type = response.media_type
-            if status in _NO_BODY:
+            if status in NO_BODY_STATUSES:
                 media_type = None
             return Response(data, status, pairs, media_type=media_type)
-        if isinstance(body, io.IOBase) or hasattr(body, "read"):
-            return self._stream(handler, status, body)
+        if _streamable(body):
+            return self._stream(response, status, body)
         raise TypeError(f"cannot send a body of type {type(body).__name__}")
 
-    def _stream(self, handler: HTTPHandler, status: int, stream: Any) -> Response:
-        headers = handler.response.headers
+    def _stream(self, response: HTTPResponse, status: int, stream: Any) -> Response:
+        """A stream, iterator or generator: chunked unless the handler set a Content-Length.
+
+        HEAD gets exactly GET's headers (the core sends them without pulling the stream), and
+        the stream stops being pulled when the client leaves (the core's StreamingResponse)."""
+        headers = response.headers
         length_text = headers.get("Content-Length")
         length: int | None = None
         pairs = headers.items()
         if length_text is not None:
             try:
                 length = int(length_text)
+                if length < 0:
+                    raise ValueError(length_text)
             except ValueError:
                 length = 0  # the original sent headers and no body here; send a valid 0 instead
                 pairs = [p for p in pairs if p[0].lower() != "content-length"] + [
                     ("Content-Length", "0")
                 ]
-        self._connection(handler, pairs)
-        if handler.request.method == "HEAD":
-            stream.close()
-            return Response(
-                None, status, pairs if length is not None else [*pairs, ("Content-Length", "0")]
-            )
-        media_type = handler.response.media_type
-        return StreamingResponse(_read_stream(stream, length), status, pairs, media_type)
+        self._connection(response, pairs)
+        content: Any = _pull(stream, length)
+        if response.request.method == "HEAD":
+            _close_body((status, stream))  # never read: GET's headers go out without a body
+            content = ()
+        try:
+            return StreamingResponse(content, status, pairs, response.media_type)
+        except Exception:
+            _close_body((status, stream))
+            raise
 
-    def _with_handler_headers(self, handler: HTTPHandler, response: Response) -> Response:
-        extra = handler.response.headers.items()
+    def _with_handler_headers(self, response: HTTPResponse, answer: Response) -> Response:
+        extra = response.headers.items()
         if extra:
-            mutable = response.headers
+            mutable = answer.headers
             for name, value in extra:
                 if (
                     name.lower() not in ("content-length", "content-type")
@@ -410,28 +460,74 @@ class Dispatcher:
                 ):
                     mutable.append(name, value)
         pairs: list[tuple[str, str]] = []
-        self._connection(handler, pairs)
+        self._connection(response, pairs)
         if pairs:
-            response.headers["connection"] = "close"
-        return response
+            answer.headers["connection"] = "close"
+        return answer
 
     @staticmethod
-    def _connection(handler: HTTPHandler, pairs: list[tuple[str, str]]) -> None:
-        if not handler.request.keepalive:
+    def _connection(response: HTTPResponse, pairs: list[tuple[str, str]]) -> None:
+        if not response.request.keepalive:
             pairs.append(("Connection", "close"))
 
 
-async def _read_stream(stream: Any, length: int | None) -> AsyncIterator[bytes]:
-    """8 KiB reads in a worker thread; stop at ``length`` bytes; always close the stream."""
+def _streamable(body: Any) -> bool:
+    """A body sent piece by piece: a binary stream, an iterator/generator (sync or async)."""
+    return (
+        isinstance(body, io.IOBase)
+        or hasattr(body, "read")
+        or hasattr(body, "__anext__")
+        or (hasattr(body, "__next__") and not isinstance(body, str | bytes))
+    )
+
+
+def _close_body(result: Any) -> None:
+    """Close the stream or generator of a ``(status, body)`` result that will not be sent."""
+    if type(result) is not tuple or not result:
+        return
+    body = result[-1]
+    if isinstance(body, io.IOBase) or hasattr(body, "read") or inspect.isgenerator(body):
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+async def _pull(body: Any, length: int | None) -> AsyncIterator[bytes]:
+    """The chunks of a stream or iterator, up to ``length`` bytes; ``str`` chunks UTF-8.
+
+    File-like objects are read in ``stream_chunk_size`` pieces and sync iterators advanced in
+    a worker thread, so a blocking source never blocks the loop. Whatever happens (the end,
+    the length reached, an error, or the client leaving: the core cancels this generator),
+    the source is closed, synchronously so that a cancellation cannot skip it.
+    """
     remaining = length
     try:
-        while remaining is None or remaining > 0:
-            size = stream_chunk_size if remaining is None else min(stream_chunk_size, remaining)
-            chunk = await anyio.to_thread.run_sync(stream.read, size)
-            if not chunk:
-                break
+        if hasattr(body, "read"):
+            while remaining is None or remaining > 0:
+                size = stream_chunk_size if remaining is None else min(stream_chunk_size, remaining)
+                chunk = await anyio.to_thread.run_sync(body.read, size)
+                if not chunk:
+                    break
+                if isinstance(chunk, str):
+                    chunk = chunk.encode("utf-8")
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+            return
+        source: AsyncIterator[Any] = body if hasattr(body, "__anext__") else iterate_in_thread(body)
+        async for piece in source:
+            chunk = piece.encode("utf-8") if isinstance(piece, str) else bytes(piece)
             if remaining is not None:
+                chunk = chunk[:remaining]
                 remaining -= len(chunk)
-            yield chunk
+            if chunk:
+                yield chunk
+            if remaining is not None and remaining <= 0:
+                break
     finally:
-        await anyio.to_thread.run_sync(stream.close)
+        close = getattr(body, "close", None)
+        if close is not None and not inspect.iscoroutinefunction(close):
+            close()
+        elif hasattr(body, "aclose"):
+            with anyio.CancelScope(shield=True):
+                await body.aclose()

@@ -1,7 +1,8 @@
 """``web.json``: handlers whose return values and request bodies are JSON.
 
 ``JSONHandler`` encodes whatever ``do_*`` returns as JSON (``application/json``) and decodes
-``application/json`` request bodies into ``self.request.body`` (400 when unparsable). Bodies
+``application/json`` request bodies into ``self.request.body`` through the core's
+``toolkit.json_loads`` (400 when unparsable or nested past ``Limits.max_json_depth``). Bodies
 that are already bytes or streams pass through. ``JSONErrorHandler`` answers errors with
 ``{"error": <code>, "status": "<reason>"}``; ``new_error()`` builds its ``error_routes`` entry.
 HEAD and OPTIONS are right: the body is encoded once, and 204/304 responses have none.
@@ -10,30 +11,11 @@ HEAD and OPTIONS are right: the body is encoded once, and 204/304 responses have
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
+from ...errors import BadRequest
+from ...toolkit import json_dumps, json_loads
 from .constants import status_messages
-
-try:  # orjson is optional (the "speed" extra) and several times faster
-    import orjson
-
-    def _dumps(value: Any) -> bytes:
-        encoded: bytes = orjson.dumps(value)  # typed whether or not orjson is installed
-        return encoded
-
-    _loads: Any = orjson.loads
-    _DecodeError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
-
-except ImportError:  # pragma: no cover - depends on the environment
-
-    def _dumps(value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":")).encode("utf-8")
-
-    _loads = json.loads
-    _DecodeError = (ValueError, UnicodeDecodeError)
-
-
 from .dispatch import inline_respond, simple_encoder
 from .errors import HTTPError
 from .handler import HTTPErrorHandler, HTTPHandler
@@ -54,18 +36,22 @@ class JSONMixIn:
         if type(body) not in _CONTAINERS and isinstance(body, bytes | bytearray | io.IOBase):
             return body
         self.response.media_type = "application/json"
-        return _dumps(body)
+        return json_dumps(body)
 
     def decode(self, body: bytes) -> Any:
-        content_type = self.request.microrest.headers.get("content-type") or ""
+        """An ``application/json`` body as data, through the core's JSON reading: anything
+        unparsable or nested deeper than the route's ``max_json_depth`` is a 400 (with or
+        without orjson), never a ``RecursionError``."""
+        core = self.request.microrest
+        content_type = core.headers.get("content-type") or ""
         if content_type.split(";", 1)[0].strip().lower() != "application/json":
             return body
         if not body:
             return None
         try:
-            return _loads(body)
-        except _DecodeError:
-            raise HTTPError(400, message="400 - Bad Request: invalid JSON body\n") from None
+            return json_loads(body, core.limits.max_json_depth)
+        except BadRequest as exc:
+            raise HTTPError(400, message=f"400 - Bad Request: {exc.detail}\n") from None
 
 
 class JSONHandler(JSONMixIn, HTTPHandler):

@@ -1,12 +1,16 @@
 """``HTTPLog``: the original's log object, written onto ``logging`` unless given file paths.
 
-``HTTPLog(None, None)`` sends server messages to the ``microrest.webpy`` logger and handler
-exceptions to ``microrest.error`` (the core's error logger); with paths it appends the
-original's line formats to those files, creating missing directories.
+``HTTPLog(httpd_log, access_log)``: each argument is a file path (appended to, line-buffered,
+missing directories created) or ``None``. For ``None`` the attribute is still a writable
+stream, as in the original (which used stdout): lines written to it go to the
+``microrest.webpy`` logger (server messages) or ``microrest.webpy.access`` (the access log,
+one Common Log Format line per request). Handler exceptions without a file go to the core's
+error logger (``microrest.error``) with their traceback.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -14,16 +18,43 @@ import time
 import traceback
 from typing import TextIO
 
-__all__ = ["HTTPLog"]
+from ...toolkit import error_logger
+
+__all__ = ["HTTPLog", "LoggerStream"]
 
 _server_logger = logging.getLogger("microrest.webpy")
 _access_logger = logging.getLogger("microrest.webpy.access")
-_error_logger = logging.getLogger("microrest.error")
 
 
-def _open(path: str | None) -> TextIO | None:
+class LoggerStream(io.TextIOBase):
+    """A text stream whose complete lines become INFO records of ``logger``."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__()
+        self.logger = logger
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self.logger.info(line)
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, ""
+        if pending:
+            self.logger.info(pending)
+
+
+def _open(path: str | None, logger: logging.Logger) -> TextIO:
     if path is None:
-        return None
+        return LoggerStream(logger)  # type: ignore[return-value]  # a TextIOBase all the same
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
@@ -34,8 +65,12 @@ class HTTPLog:
     """``info/warn/error/exception`` for the server log, ``request`` for the access log."""
 
     def __init__(self, httpd_log: str | None, access_log: str | None) -> None:
-        self.httpd_log = _open(httpd_log)
-        self.access_log = _open(access_log)
+        self.httpd_log = _open(httpd_log, _server_logger)
+        self.access_log = _open(access_log, _access_logger)
+        # Worked out once: access_enabled() runs for every request (an isinstance check on
+        # an io class goes through ABCMeta and cost ~1k instructions per request).
+        self._access_logger = _access_logger if access_log is None else None
+        self._server_to_logging = httpd_log is None
         self._lock = threading.Lock()
 
     @staticmethod
@@ -43,9 +78,6 @@ class HTTPLog:
         return time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
 
     def write(self, string: str) -> None:
-        if self.httpd_log is None:
-            _server_logger.info(string.rstrip("\n"))
-            return
         with self._lock:
             self.httpd_log.write(string)
 
@@ -65,16 +97,20 @@ class HTTPLog:
 
     def exception(self, exc: BaseException | None = None) -> None:
         """Log the current (or given) exception with its traceback."""
-        if self.httpd_log is None:
-            _error_logger.error("Caught exception in a web.py handler", exc_info=exc or True)
+        if self._server_to_logging:
+            error_logger.error("Caught exception in a web.py handler", exc_info=exc or True)
             return
         text = "".join(traceback.format_exception(exc)) if exc else traceback.format_exc()
         self.message("ERROR: Caught exception:\n\t" + text.rstrip("\n").replace("\n", "\n\t"))
 
+    def access_enabled(self) -> bool:
+        """Whether an access line would be written anywhere (a file, or an enabled logger)."""
+        logger = self._access_logger
+        if logger is not None:
+            return logger.isEnabledFor(logging.INFO)
+        return not self.access_log.closed
+
     def access_write(self, string: str) -> None:
-        if self.access_log is None:
-            _access_logger.info(string.rstrip("\n"))
-            return
         with self._lock:
             self.access_log.write(string)
 
@@ -94,5 +130,5 @@ class HTTPLog:
 
     def close(self) -> None:
         for stream in (self.httpd_log, self.access_log):
-            if stream is not None:
+            if not isinstance(stream, LoggerStream):
                 stream.close()
