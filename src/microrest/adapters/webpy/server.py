@@ -194,7 +194,9 @@ class HTTPServer:
                 # define is answered by it (405 with its Allow, HEAD from do_get, OPTIONS),
                 # never by a later route that happens to match too. A respond() override
                 # answers every method itself, as in the original.
-                self.app.add_route(path, endpoint, ["*"], source=handler, limits=limits)
+                owner = self.app.add_route(path, endpoint, ["*"], source=handler, limits=limits)
+                if methods:  # it only answers 405s: the do_ methods' route is the operation
+                    owner.openapi["include"] = False
                 earlier.append(compiled)
         self.edge = Edge(self)
         self._refresh_edge()
