@@ -15,6 +15,7 @@ from ...errors import HTTPError, MethodNotAllowed, NotFound
 from ...toolkit import error_logger as logger
 from .dispatch import FACADE_KEY, TWISTED_METHODS
 from .exceptions import RESTException
+from .headers import HeaderDict
 from .outcome import TEXT, apply_filters, to_core
 from .request import CorePostRequest
 from .response import Response
@@ -37,6 +38,7 @@ def _facade(owner: CorePostApp | None, request: Request) -> CorePostRequest:
             for item in owner.request_filters:
                 try:
                     item.filterRequest(facade)
+                    facade.apply_header_edits()
                 except Exception:  # already failing; the miss is what the client gets
                     logger.exception("CorePost request filter failed on an error path")
     return facade
@@ -77,12 +79,12 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
         assert isinstance(exc, MethodNotAllowed)
         if compat:
             return not_implemented(request, exc.allowed)
-        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        headers = HeaderDict({"Content-Type": TEXT}) | dict(exc.headers)
         return answer(request, Response(405, exc.detail, headers))
 
     def on_http_error(request: Request, exc: Exception) -> CoreResponse:
         assert isinstance(exc, HTTPError)
-        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        headers = HeaderDict({"Content-Type": TEXT}) | dict(exc.headers)
         return answer(request, Response(exc.status_code, exc.detail, headers))
 
     def on_exception(request: Request, exc: Exception) -> CoreResponse:
@@ -92,6 +94,8 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
             request.path,
             exc_info=exc,
         )
+        # headers the failed handler set (maybe the very header that failed) are not sent
+        _facade(owner, request).response_headers = ()
         text = "Unexpected server error"
         if app.debug:
             text += "\n" + "".join(traceback.format_exception(exc))

@@ -7,11 +7,13 @@ which identifier were at fault, as the original did.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from .response import Response
 
 __all__ = [
     "AlreadyExistsException",
+    "header_safe",
     "ConflictException",
     "InternalServerException",
     "NotFoundException",
@@ -27,8 +29,25 @@ class RESTException(Exception):
         self.response = response
 
 
+_PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))
+_SAFE_WHEN_QUOTED = "".join(sorted(_PRINTABLE_ASCII - {"%"}))
+
+
+def header_safe(value: Any) -> str:
+    """``value`` as a header can carry it: verbatim when it is printable ASCII, else
+    percent-encoded UTF-8 (``%`` included), so a key with CR/LF, NUL or any non-ASCII
+    character the client sent keeps its 404 instead of breaking the answer."""
+    text = str(value)
+    if _PRINTABLE_ASCII.issuperset(text):
+        return text
+    return quote(text, safe=_SAFE_WHEN_QUOTED)
+
+
 def _resource_headers(resource_name: str, invalid_value: Any) -> dict[str, str]:
-    return {"x-corepost-resource": str(resource_name), "x-corepost-value": str(invalid_value)}
+    return {
+        "x-corepost-resource": header_safe(resource_name),
+        "x-corepost-value": header_safe(invalid_value),
+    }
 
 
 class NotFoundException(RESTException):
