@@ -122,6 +122,8 @@ def _bounded_loader() -> type[Any]:
         depth = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.ScalarEvent, yaml.AliasEvent):
+                return super().compose_node(parent, index)  # leaves do not nest
             self.depth += 1
             if self.depth > self.max_depth:
                 raise _Refused(f"nested deeper than {self.max_depth} levels")
