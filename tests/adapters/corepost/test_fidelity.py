@@ -235,7 +235,7 @@ def test_maybe_deferred_in_a_handler_gives_the_rest_answer() -> None:
 
 
 def _poster(app: Any) -> Any:
-    app.route("/post", Http.POST)(lambda request, **kwargs: "%s" % kwargs)
+    app.route("/post", Http.POST)(lambda request, **kwargs: str(kwargs))
     app.route("/obj", Http.POST)(lambda request, **kwargs: {"ok": True})
     return app
 
