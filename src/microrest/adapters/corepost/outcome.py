@@ -11,7 +11,7 @@ import json.encoder
 from typing import Any
 
 from ...responses import Response as CoreResponse
-from ...toolkit import body_allowed
+from ...toolkit import NO_BODY_STATUSES, body_allowed
 from .convert import JSON, negotiate, to_plain
 from .headers import HeaderDict
 from .request import CorePostRequest
@@ -107,7 +107,7 @@ def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes
     code = (
         facade._code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
     )
-    if not body_allowed(code):
+    if code < 200 or code in NO_BODY_STATUSES:  # body_allowed(), without a call on the hot path
         return None
     kind = type(result)
     if kind is str:
