@@ -23,11 +23,9 @@ class HeaderDict(dict[str, str]):
     def __init__(
         self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **more: Any
     ) -> None:
-        if initial is None:
-            super().__init__()
-        else:  # one C-level fill: a Response is built on every answer's general path
-            pairs = initial.items() if isinstance(initial, Mapping) else initial
-            super().__init__([(key.lower(), value) for key, value in pairs])
+        if initial:  # one C-level fill: a Response is built on every answer's general path
+            pairs = initial.items() if hasattr(initial, "items") else initial
+            dict.__init__(self, {key.lower(): value for key, value in pairs})
         if more:
             self.update(more)
 
