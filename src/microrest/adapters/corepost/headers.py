@@ -23,7 +23,11 @@ class HeaderDict(dict[str, str]):
     def __init__(
         self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None, /, **more: Any
     ) -> None:
-        if initial:  # one C-level fill: a Response is built on every answer's general path
+        if not initial:
+            pass
+        elif type(initial) is HeaderDict:  # already lower-case: a C-level copy
+            dict.__init__(self, initial)
+        else:  # one C-level fill: a Response is built on every answer's general path
             pairs = initial.items() if hasattr(initial, "items") else initial
             dict.__init__(self, {key.lower(): value for key, value in pairs})
         if more:

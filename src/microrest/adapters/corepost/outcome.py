@@ -17,9 +17,18 @@ from .headers import HeaderDict
 from .request import CorePostRequest
 from .response import Response
 
-__all__ = ["TEXT", "apply_filters", "fast_answer", "merged_headers", "render_result", "to_core"]
+__all__ = [
+    "TEXT",
+    "TEXT_HEADERS",
+    "apply_filters",
+    "fast_answer",
+    "merged_headers",
+    "render_result",
+    "to_core",
+]
 
 TEXT = "text/plain; charset=utf-8"
+TEXT_HEADERS = HeaderDict({"Content-Type": TEXT})  # copied, never changed, by each Response
 
 
 def _accept(facade: CorePostRequest) -> str | None:
@@ -39,7 +48,7 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
         facade.code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
     )
     if isinstance(result, (str, bytes, bytearray)):
-        return Response(code, result, {"Content-Type": TEXT})
+        return Response(code, result, TEXT_HEADERS)
     if result is None and is_async:
         return Response(facade.code if facade.code_set else 204)
     body, media_type = negotiate(_accept(facade), to_plain(result))
