@@ -8,6 +8,7 @@ exceptions) plus the Twisted shims the README examples import (``Resource``, ``S
 from __future__ import annotations
 
 from . import defer, enums, filters, reactor, web
+from .documents import DocumentLimits
 from .enums import Http, HttpHeader, MediaType
 from .exceptions import (
     AlreadyExistsException,
@@ -30,6 +31,7 @@ __all__ = [
     "ConflictException",
     "CorePost",
     "CorePostRequest",
+    "DocumentLimits",
     "Http",
     "HttpHeader",
     "IRESTResource",

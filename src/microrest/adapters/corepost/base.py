@@ -14,6 +14,7 @@ from ...app import App
 from ...limits import Limits
 from ...toolkit import SyncMode
 from .dispatch import Dispatcher
+from .documents import DocumentLimits
 from .errors import install_error_handlers
 from .filters import split_filters
 from .handler import HandlerSpec
@@ -41,8 +42,10 @@ class CorePostApp:
         sync_handlers: SyncMode = "thread",
         thread_limit: int = 40,
         middleware: Sequence[Any] = (),
+        document_limits: DocumentLimits | None = None,
     ) -> None:
         self.compat = compat
+        self.documents = document_limits or DocumentLimits()
         self.request_filters, self.response_filters = split_filters(filters)
         self.app = App(
             debug=debug,
@@ -73,10 +76,11 @@ class CorePostApp:
         accepts: Iterable[str],
         func: Callable[..., Any],
         source: object = None,
+        post_code: int = 201,
     ) -> None:
         """Register ``func`` for ``methods`` on ``url`` when the body is one of ``accepts``."""
         pattern = translate(url)
-        spec = HandlerSpec(func, source)
+        spec = HandlerSpec(func, source, post_code)
         accepted = tuple(accepts)
         for method in methods:
             key = (pattern, method)

@@ -12,7 +12,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
-from ...toolkit import source_of
+from ...toolkit import answer_headers, send_buffered, source_of
 from .body import read_body
 from .enums import MediaType
 from .handler import HandlerSpec
@@ -44,7 +44,7 @@ def _content_type(scope: Scope) -> str:
 class Dispatcher:
     """The endpoint of one (URL, method): its handlers by accepted media type."""
 
-    __slots__ = ("owner", "method", "pattern", "handlers", "only")
+    __slots__ = ("owner", "method", "pattern", "handlers", "only", "post_codes")
 
     def __init__(self, owner: CorePostApp, method: str, pattern: str) -> None:
         self.owner = owner
@@ -52,6 +52,7 @@ class Dispatcher:
         self.pattern = pattern
         self.handlers: dict[str, HandlerSpec] = {}
         self.only: HandlerSpec | None = None
+        self.post_codes = False  # some handler answers POST with another status than 201
 
     def add(self, accepts: tuple[str, ...], spec: HandlerSpec) -> None:
         for media_type in accepts:
@@ -64,6 +65,8 @@ class Dispatcher:
                     "accepts= media type"
                 )
             self.handlers[media_type] = spec
+        if spec.post_code != 201:
+            self.post_codes = True
         only = self.handlers.get(MediaType.WILDCARD)
         self.only = only if len(self.handlers) == 1 else None
 
@@ -85,6 +88,7 @@ class Dispatcher:
         if owner.request_filters:
             for item in owner.request_filters:
                 item.filterRequest(facade)
+            facade.apply_header_edits()  # edited headers choose the handler, parser and format
         method = facade.method
         if owner.compat and method not in TWISTED_METHODS:
             raise NotImplementedHTTP()
@@ -94,7 +98,7 @@ class Dispatcher:
             media_type = _content_type(scope)
             if spec is None:
                 spec = self._select(media_type)
-            document = await read_body(facade, media_type)
+            document = await read_body(facade, media_type, owner.documents, owner.compat)
         elif spec is None:
             spec = self._select(_content_type(scope))
         params = scope.get("path_params")
@@ -108,6 +112,8 @@ class Dispatcher:
                 if key not in kwargs:
                     kwargs[key] = value
         spec.check(kwargs)
+        if self.post_codes:
+            facade.post_code = spec.post_code
         response_filters = owner.response_filters
         try:
             if spec.is_async:
@@ -135,17 +141,7 @@ class Dispatcher:
                 fast = fast_answer(facade, result)
                 if fast is not None:
                     code, content_type, body = fast
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": code,
-                            "headers": [
-                                (b"content-length", str(len(body)).encode()),
-                                (b"content-type", content_type),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
+                    await send_buffered(send, code, answer_headers(code, body, content_type), body)
                     return
             answer = render_result(facade, result, spec.is_async)
             if response_filters:

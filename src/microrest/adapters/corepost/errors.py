@@ -15,7 +15,8 @@ from ...errors import HTTPError, MethodNotAllowed, NotFound
 from ...toolkit import error_logger as logger
 from .dispatch import FACADE_KEY, TWISTED_METHODS
 from .exceptions import RESTException
-from .outcome import TEXT, apply_filters, to_core
+from .headers import HeaderDict
+from .outcome import TEXT_HEADERS, apply_filters, to_core
 from .request import CorePostRequest
 from .response import Response
 
@@ -37,6 +38,7 @@ def _facade(owner: CorePostApp | None, request: Request) -> CorePostRequest:
             for item in owner.request_filters:
                 try:
                     item.filterRequest(facade)
+                    facade.apply_header_edits()
                 except Exception:  # already failing; the miss is what the client gets
                     logger.exception("CorePost request filter failed on an error path")
     return facade
@@ -54,7 +56,7 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
         return to_core(facade, response)
 
     def not_implemented(request: Request, allowed: list[str]) -> CoreResponse:
-        headers = {"Content-Type": TEXT}
+        headers = HeaderDict(TEXT_HEADERS)
         if allowed:
             headers["Allow"] = ", ".join(allowed)
         return answer(request, Response(501, "", headers))
@@ -68,21 +70,21 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
         if compat and request.method not in TWISTED_METHODS:
             return not_implemented(request, [])
         if "route" in request.scope and exc.detail != "Not Found":
-            return answer(request, Response(404, exc.detail, {"Content-Type": TEXT}))
+            return answer(request, Response(404, exc.detail, TEXT_HEADERS))
         facade = _facade(owner, request)
         text = f"URL '{facade.path}' not found\n"
-        return answer(request, Response(404, text, {"Content-Type": TEXT}))
+        return answer(request, Response(404, text, TEXT_HEADERS))
 
     def on_not_allowed(request: Request, exc: Exception) -> CoreResponse:
         assert isinstance(exc, MethodNotAllowed)
         if compat:
             return not_implemented(request, exc.allowed)
-        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        headers = TEXT_HEADERS | dict(exc.headers)
         return answer(request, Response(405, exc.detail, headers))
 
     def on_http_error(request: Request, exc: Exception) -> CoreResponse:
         assert isinstance(exc, HTTPError)
-        headers = {"Content-Type": TEXT, **dict(exc.headers)}
+        headers = TEXT_HEADERS | dict(exc.headers)
         return answer(request, Response(exc.status_code, exc.detail, headers))
 
     def on_exception(request: Request, exc: Exception) -> CoreResponse:
@@ -92,10 +94,12 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
             request.path,
             exc_info=exc,
         )
+        # headers the failed handler set (maybe the very header that failed) are not sent
+        _facade(owner, request).response_headers = ()
         text = "Unexpected server error"
         if app.debug:
             text += "\n" + "".join(traceback.format_exception(exc))
-        return answer(request, Response(500, text, {"Content-Type": TEXT}))
+        return answer(request, Response(500, text, TEXT_HEADERS))
 
     app.add_exception_handler(RESTException, on_rest_exception)
     app.add_exception_handler(NotFound, on_not_found)

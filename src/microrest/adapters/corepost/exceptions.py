@@ -13,6 +13,7 @@ from .response import Response
 
 __all__ = [
     "AlreadyExistsException",
+    "header_safe",
     "ConflictException",
     "InternalServerException",
     "NotFoundException",
@@ -28,20 +29,25 @@ class RESTException(Exception):
         self.response = response
 
 
+_PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))
+_SAFE_WHEN_QUOTED = "".join(sorted(_PRINTABLE_ASCII - {"%"}))
+
+
+def header_safe(value: Any) -> str:
+    """``value`` as a header can carry it: verbatim when it is printable ASCII, else
+    percent-encoded UTF-8 (``%`` included), so a key with CR/LF, NUL or any non-ASCII
+    character the client sent keeps its 404 instead of breaking the answer."""
+    text = str(value)
+    if _PRINTABLE_ASCII.issuperset(text):
+        return text
+    return quote(text, safe=_SAFE_WHEN_QUOTED)
+
+
 def _resource_headers(resource_name: str, invalid_value: Any) -> dict[str, str]:
     return {
-        "x-corepost-resource": _header_text(resource_name),
-        "x-corepost-value": _header_text(invalid_value),
+        "x-corepost-resource": header_safe(resource_name),
+        "x-corepost-value": header_safe(invalid_value),
     }
-
-
-def _header_text(value: Any) -> str:
-    """Printable ASCII as is; anything else (a key from a decoded path: ``/items/%F1%BD%A6%88``)
-    percent-encoded, since a header cannot carry it and the 404 must not become a 500."""
-    text = str(value)
-    if text.isascii() and text.isprintable():
-        return text
-    return quote(text, safe=" !\"#$&'()*+,/:;<=>?@[]^_`{|}~")
 
 
 class NotFoundException(RESTException):

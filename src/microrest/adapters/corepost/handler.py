@@ -33,10 +33,14 @@ class HandlerSpec:
         "var_keyword",
         "request_name",
         "source",
+        "post_code",
     )
 
-    def __init__(self, func: Callable[..., Any], source: object = None) -> None:
+    def __init__(
+        self, func: Callable[..., Any], source: object = None, post_code: int = 201
+    ) -> None:
         self.func = func
+        self.post_code = post_code  # a POST's status when the handler sets none
         self.source = source if source is not None else func
         self.name: str = getattr(func, "__name__", type(func).__name__)
         self.is_async = is_async_callable(func) or is_async_callable(inspect.unwrap(func))

@@ -11,14 +11,24 @@ import json.encoder
 from typing import Any
 
 from ...responses import Response as CoreResponse
+from ...toolkit import NO_BODY_STATUSES
 from .convert import JSON, negotiate, to_plain
+from .headers import HeaderDict
 from .request import CorePostRequest
 from .response import Response
 
-__all__ = ["TEXT", "apply_filters", "fast_answer", "render_result", "to_core"]
+__all__ = [
+    "TEXT",
+    "TEXT_HEADERS",
+    "apply_filters",
+    "fast_answer",
+    "merged_headers",
+    "render_result",
+    "to_core",
+]
 
 TEXT = "text/plain; charset=utf-8"
-_NO_BODY = frozenset({204, 304})
+TEXT_HEADERS = HeaderDict({"Content-Type": TEXT})  # copied, never changed, by each Response
 
 
 def _accept(facade: CorePostRequest) -> str | None:
@@ -34,9 +44,11 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
         return Response(facade.code, b"".join(facade.written))
     if isinstance(result, Response):
         return result
-    code = facade.code if facade.code_set else (201 if facade.method == "POST" else 200)
+    code = (
+        facade.code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
+    )
     if isinstance(result, (str, bytes, bytearray)):
-        return Response(code, result, {"Content-Type": TEXT})
+        return Response(code, result, TEXT_HEADERS)
     if result is None and is_async:
         return Response(facade.code if facade.code_set else 204)
     body, media_type = negotiate(_accept(facade), to_plain(result))
@@ -101,8 +113,10 @@ def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes
     """
     if facade.startedWriting or facade.finished:
         return None
-    code = facade._code if facade.code_set else (201 if facade.method == "POST" else 200)
-    if code < 200 or code in _NO_BODY:
+    code = (
+        facade._code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
+    )
+    if code < 200 or code in NO_BODY_STATUSES:  # body_allowed(), without a call on the hot path
         return None
     kind = type(result)
     if kind is str:
@@ -124,6 +138,15 @@ def apply_filters(filters: tuple[Any, ...], facade: CorePostRequest, response: R
         item.filterResponse(facade, response)
 
 
+def merged_headers(facade: CorePostRequest, headers: HeaderDict) -> list[tuple[str, str]]:
+    """``request.setHeader`` headers, then the response's, one value per name whatever its case."""
+    pairs: list[tuple[str, str]] = []
+    if facade.response_headers:
+        pairs = [pair for pair in facade.response_headers if pair[0].lower() not in headers]
+    pairs.extend((name, str(value)) for name, value in headers.items())
+    return pairs
+
+
 def to_core(facade: CorePostRequest, response: Response) -> CoreResponse:
     """Encode the entity and merge headers set with ``request.setHeader`` under the response's."""
     entity = response.entity
@@ -134,16 +157,11 @@ def to_core(facade: CorePostRequest, response: Response) -> CoreResponse:
         body = bytes(entity)
     else:
         body, media_type = negotiate(_accept(facade), to_plain(entity))
-        headers = {**headers}
-        if not any(name.lower() == "content-type" for name in headers):
-            headers["Content-Type"] = media_type
-    pairs: list[tuple[str, str]] = []
-    if facade.response_headers:
-        overridden = {name.lower() for name in headers}
-        pairs = [pair for pair in facade.response_headers if pair[0].lower() not in overridden]
-    pairs.extend((name, str(value)) for name, value in headers.items())
+        if "content-type" not in headers:
+            headers = headers | {"Content-Type": media_type}
+    pairs = merged_headers(facade, headers)
     code = response.code
-    if code in _NO_BODY or code < 200:
+    if code < 200 or code in NO_BODY_STATUSES:  # body_allowed(), inlined: every answer passes
         body = b""
     elif body and not any(name.lower() == "content-type" for name, _ in pairs):
         pairs.append(("Content-Type", TEXT))

@@ -8,41 +8,40 @@ are built on first use so a handler that reads nothing costs next to nothing.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from ...requests import Request
+from .headers import HeaderDict
 
 if TYPE_CHECKING:
     from ...types import Receive, Scope
 
-__all__ = ["CorePostRequest", "ReceivedHeaders", "facade_over"]
+__all__ = ["CorePostRequest", "ReceivedHeaders", "Written", "facade_over"]
 
 
-class ReceivedHeaders(dict[str, str]):
-    """A dict of request headers whose names are lower-cased on the way in and on lookup."""
+class Written:
+    """What ``request.write()`` returns: awaiting it waits for the client to take the data.
 
-    def __setitem__(self, key: str, value: str) -> None:
-        super().__setitem__(key.lower(), value)
+    Twisted's ``write`` returned ``None``; code that ignores the result keeps working.
+    """
 
-    def __getitem__(self, key: str) -> str:
-        return super().__getitem__(key.lower())
+    __slots__ = ("_streamer",)
 
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key.lower())
+    def __init__(self, streamer: Any = None) -> None:
+        self._streamer = streamer
 
-    def __contains__(self, key: object) -> bool:
-        return super().__contains__(key.lower() if isinstance(key, str) else key)
+    def __await__(self) -> Generator[Any, None, None]:
+        if self._streamer is not None:
+            yield from self._streamer.drain().__await__()
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
 
-    def pop(self, key: str, *default: Any) -> Any:
-        return super().pop(key.lower(), *default)
+_WRITTEN = Written()
 
-    def setdefault(self, key: str, default: str = "") -> str:
-        return super().setdefault(key.lower(), default)
+
+class ReceivedHeaders(HeaderDict):
+    """The request headers, lower-cased: request filters may edit them before routing."""
 
 
 class _RawPath:
@@ -79,6 +78,7 @@ class CorePostRequest:
     response_headers: list[tuple[str, str]] | tuple[()] = ()
     written: list[bytes] | tuple[()] = ()
     code_set = False
+    post_code = 201  # a POST's status unless the handler sets one (200 in the seed dialect)
     _code = 200
     _args: dict[str, list[str]] | None = None
     _headers: ReceivedHeaders | None = None
@@ -131,6 +131,39 @@ class CorePostRequest:
             self._headers = headers
         return self._headers
 
+    def apply_header_edits(self) -> None:
+        """Make what request filters did to ``received_headers`` what the rest of the request
+        sees: routing by Content-Type, the body parser, the answer's format, the core Request.
+
+        Headers the filters left alone keep their raw form (repeated fields stay repeated).
+        """
+        edited = self._headers
+        if edited is None:
+            return
+        scope = self._scope
+        original: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+            previous = original.get(key)
+            original[key] = text if previous is None else previous + ", " + text
+        if original == dict(edited):
+            return
+        pairs = [
+            (name, value)
+            for name, value in scope["headers"]
+            if original[name.decode("latin-1").lower()] == edited.get(name.decode("latin-1"))
+        ]
+        for key, value in edited.items():
+            if original.get(key) != value:
+                text = str(value)
+                try:
+                    encoded = text.encode("latin-1")
+                except UnicodeEncodeError:
+                    encoded = text.encode("utf-8")
+                pairs.append((key.encode("latin-1"), encoded))
+        scope["headers"] = pairs
+        self._request = None  # built again over the edited headers when next used
+
     def getHeader(self, name: str) -> str | None:  # noqa: N802
         """One request header, or ``None``."""
         value: str | None = self.received_headers.get(name)
@@ -168,22 +201,32 @@ class CorePostRequest:
         kept.append((name, str(value)))
         self.response_headers = kept
 
-    def write(self, data: bytes | str) -> None:
-        """Send part of the body now (async handlers) or when the handler returns (sync ones)."""
+    def write(self, data: bytes | str) -> Written:
+        """Send part of the body now (async handlers) or when the handler returns (sync ones).
+
+        Returns an awaitable: ``await request.write(chunk)`` (``yield`` it under
+        ``inlineCallbacks``) waits until the client has taken what was written, which keeps
+        a slow client from growing the server's memory. Raises ``ClientDisconnect`` once the
+        client has gone.
+        """
         if self.finished:
             raise RuntimeError("Request.write called on a request after Request.finish was called.")
         chunk = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-        self.startedWriting = True
         if self.streamer is None and self.stream_send is not None:
             from .stream import start_streamer
 
-            self.streamer = start_streamer(self, self.stream_send, self.stream_filters)
+            self.streamer = start_streamer(
+                self, self.stream_send, self._receive, self.stream_filters
+            )
+        self.startedWriting = True
         if self.streamer is not None:
             self.streamer.push(chunk)
-        elif isinstance(self.written, list):
+            return Written(self.streamer)
+        if isinstance(self.written, list):
             self.written.append(chunk)
         else:
             self.written = [chunk]
+        return _WRITTEN
 
     def finish(self) -> None:
         """End the body written with :meth:`write`."""

@@ -53,8 +53,11 @@ class CorePost(CorePostApp):
         media_types = accepts_tuple(accepts)
         translate(url)  # a bad pattern fails here, not when the function is decorated
 
+        # CorePost 0.0.3, the seed README's release, answered POST with 200; 201 came in 0.0.4
+        post_code = 200 if self.compat else 201
+
         def register(func: F) -> F:
-            self.add_handler(url, method_names, media_types, func)
+            self.add_handler(url, method_names, media_types, func, post_code=post_code)
             return func
 
         return register
