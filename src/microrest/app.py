@@ -25,7 +25,7 @@ from .responses import (
     Response,
     render,
 )
-from .routing.matcher import Router
+from .routing.matcher import NO_ROUTE, Miss, Router
 from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSlash, qualname_of
 from .types import ASGIApp, Message, Receive, Scope, Send
 
@@ -64,6 +64,19 @@ def _head_send(send: Send) -> Send:
         await send(message)
 
     return without_body
+
+
+def _check_decorator_path(path: object, decorator: str) -> None:
+    if isinstance(path, (str, re.Pattern)):
+        return
+    if callable(path):
+        raise ConfigurationError(
+            f"@app.{decorator} needs the path in parentheses: write @app.{decorator}('/path') "
+            f"above {qualname_of(path)}, not a bare @app.{decorator}"
+        )
+    raise ConfigurationError(
+        f"@app.{decorator}(path): the path must be a str template or a compiled regex, got {path!r}"
+    )
 
 
 def _normalise_prefix(prefix: str) -> str:
@@ -131,13 +144,24 @@ class App:
         route.bind(self)
         self.router.add(route)
         for parent, prefix in self._mounted_in:
-            parent._adopt(route.with_prefix(prefix))
+            parent._adopt(self._handed_up(route, prefix))
         return route
 
     def _adopt(self, route: Route) -> None:
         self.router.add(route)
         for parent, prefix in self._mounted_in:
-            parent._adopt(route.with_prefix(prefix))
+            parent._adopt(self._handed_up(route, prefix))
+
+    def _handed_up(self, route: Route, prefix: str) -> Route:
+        """``route`` as the app this one is mounted in holds it: under ``prefix`` and, when this
+        app has middleware of its own, inside it (the parent's stack stays outermost)."""
+        clone = route.with_prefix(prefix)
+        if not self.user_middleware:
+            return clone  # the common case: the parent calls the route directly
+        clone.endpoint = _InsideMiddleware(route, self)
+        clone.raw = True  # the parent calls the stack as an ASGI app (the raw-route path)
+        clone.call = None
+        return clone
 
     def add_route(
         self,
@@ -174,6 +198,7 @@ class App:
         limits: Limits | None = None,
     ) -> Callable[[F], F]:
         """Decorator form of ``add_route``; returns the function unchanged."""
+        _check_decorator_path(path, "route")
 
         def register(func: F) -> F:
             self.add_route(path, func, methods, name=name, limits=limits)
@@ -184,43 +209,51 @@ class App:
     def get(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "get")
         return self.route(path, ["GET"], name=name, limits=limits)
 
     def post(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "post")
         return self.route(path, ["POST"], name=name, limits=limits)
 
     def put(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "put")
         return self.route(path, ["PUT"], name=name, limits=limits)
 
     def patch(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "patch")
         return self.route(path, ["PATCH"], name=name, limits=limits)
 
     def delete(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "delete")
         return self.route(path, ["DELETE"], name=name, limits=limits)
 
     def head(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "head")
         return self.route(path, ["HEAD"], name=name, limits=limits)
 
     def options(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "options")
         return self.route(path, ["OPTIONS"], name=name, limits=limits)
 
     def mount(self, prefix: str, app: Any) -> None:
         """Merge a microrest app's routes under ``prefix``, or mount any ASGI app as a black box.
 
         A merged app keeps its own limits, error handlers, concurrency and policies; its routes
-        join this table, so conflicts, ``routes()`` and middleware cover them.
+        join this table, so conflicts, ``routes()`` and this app's middleware cover them. Its
+        own middleware still wraps its own routes, inside this app's (add it before mounting).
         """
         prefix = _normalise_prefix(prefix)
         target = app if isinstance(app, App) else getattr(app, "__microrest_app__", None)
@@ -228,7 +261,7 @@ class App:
             if target is self or self in _ancestors(target) or target in _ancestors(self):
                 raise ConfigurationError("an app cannot be mounted inside itself")
             for route in target.router.all_routes:
-                self._adopt(route.with_prefix(prefix))
+                self._adopt(target._handed_up(route, prefix))
             for sub_prefix, black_box in target.router.mounts:
                 self.router.add_mount(prefix + sub_prefix, black_box)
             for sub_prefix, scope_app in target.router.scopes:
@@ -249,6 +282,11 @@ class App:
         if self._stack is not None:
             raise ConfigurationError(
                 "add_middleware() must be called before the app handles its first request"
+            )
+        if self._mounted_in:
+            raise ConfigurationError(
+                "add_middleware() must be called before the app is mounted: its routes were "
+                "handed to the parent app with the middleware it had then"
             )
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **options))
 
@@ -286,7 +324,11 @@ class App:
             rows.append(RouteInfo("*", prefix + "/...", "asgi", qualname_of(app), "<mounted app>"))
         return rows
 
-    def url_path_for(self, name: str, **params: Any) -> str:
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route called ``name``, its placeholders filled from ``params``.
+
+        ``name`` is positional-only, so a route may have a ``{name}`` placeholder of its own.
+        """
         route = self.router.by_name.get(name)
         if route is None:
             raise ConfigurationError(f"no route is named {name!r}; name it with name={name!r}")
@@ -326,13 +368,13 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if not hit:
-            if hit is False and self.router.plain_miss(path):
+        if isinstance(hit, Miss):
+            if hit is NO_ROUTE and self.router.plain_miss(path):
                 await self._not_found(scope, receive, send, method, path)
             else:
-                await self._slow(scope, receive, send, method, path)
+                await self._dispatch_resolved(scope, receive, send, method, path)
             return
-        # The same hand-over closes _slow's route branch; inlined here on purpose: a shared
+        # The same hand-over closes _dispatch_resolved's route branch; inlined on purpose: a shared
         # helper cost 3-7% of a request (callgrind), and this is the hot path.
         route, params, groups = hit
         scope["path_params"] = params
@@ -379,9 +421,11 @@ class App:
         owner = self.router.owner_of(path) if self.router.scopes else None
         await handle_exception(self, owner, Request(scope, receive), NotFound(), send)
 
-    async def _slow(
+    async def _dispatch_resolved(
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str
     ) -> None:
+        """Everything but the common hit: the router's complete answer (405, automatic HEAD and
+        OPTIONS, trailing-slash redirects, black-box mounts, 404 under a mounted app)."""
         resolution = self.router.resolve(method, path, scope.get("query_string", b""))
         kind = resolution.kind
         if kind == "route":
@@ -466,6 +510,39 @@ class App:
             await send({"type": kind, "message": text})
             raise
         await send({"type": "lifespan.shutdown.complete"})
+
+
+class _InsideMiddleware:
+    """A mounted app's route as its parent calls it: through the mounted app's own middleware.
+
+    The innermost layer calls the route exactly as the serving app would have, so a handler's
+    error is answered by the pipeline inside the middleware, which sees that answer too.
+    """
+
+    __slots__ = ("route", "owner", "stack")
+
+    def __init__(self, route: Route, owner: App) -> None:
+        self.route = route
+        self.owner = owner
+        self.stack: ASGIApp | None = None
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        stack = self.stack
+        if stack is None:
+            stack = self.innermost
+            for cls, args, kwargs in reversed(self.owner.user_middleware):
+                stack = cls(stack, *args, **kwargs)
+            self.stack = stack
+        return stack(scope, receive, send)
+
+    def innermost(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        top = scope.get("app")
+        if not isinstance(top, App):
+            top = self.owner
+        route = self.route
+        if route.raw:
+            return top._call_raw(route, scope, receive, send)
+        return top._call(route, scope, receive, send)
 
 
 class _Guard:

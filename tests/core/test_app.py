@@ -23,6 +23,7 @@ from microrest import (
     render,
 )
 from microrest.errors import ConfigurationError
+from microrest.routing import Miss
 from microrest.testing import Client
 from microrest.types import Message, Receive, Scope, Send
 
@@ -182,7 +183,8 @@ def test_mount_merges_routes_into_one_table() -> None:
     paths = {(row.method, row.path, row.style) for row in parent.routes()}
     assert ("GET", "/api/items/{id:int}", "child") in paths
     assert ("GET", "/", "core") in paths
-    assert parent.router.lookup("GET", "/api/items/4") is not None
+    hit = parent.router.lookup("GET", "/api/items/4")
+    assert not isinstance(hit, Miss) and hit[1] == {"id": 4}
 
 
 def test_routes_added_after_mounting_are_merged() -> None:
