@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import re
 import traceback
@@ -79,6 +80,22 @@ def _check_decorator_path(path: object, decorator: str) -> None:
     )
 
 
+def _check_exception_handler(handler: object) -> None:
+    if not callable(handler):
+        raise ConfigurationError(f"exception handler {handler!r} is not callable")
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise ConfigurationError(
+            f"exception handler {qualname_of(handler)} must be callable as handler(request, exc), "
+            f"takes (request, exc); its signature is {signature}"
+        ) from None
+
+
 def _normalise_prefix(prefix: str) -> str:
     if prefix in ("", "/"):
         return ""
@@ -127,6 +144,8 @@ class App:
         self.router = Router()
         self.parent: App | None = None
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers or {})
+        # A style's built-in answers: asked after every user handler up the mount chain.
+        self.style_exception_handlers: dict[Any, ExceptionHandler] = {}
         self.user_middleware: list[Middleware] = list(middleware)
         self.lifespan_context = lifespan
         self.startup_hooks: list[Callable[[], Any]] = list(on_startup)
@@ -298,7 +317,23 @@ class App:
             raise ConfigurationError(
                 f"exception handlers are keyed by exception class or status code, got {key!r}"
             )
+        _check_exception_handler(handler)
         self.exception_handlers[key] = handler
+
+    def add_style_exception_handler(
+        self, key: type[BaseException] | int, handler: ExceptionHandler
+    ) -> None:
+        """For adapters: the style's own default answer to ``key``, ``(request, exc)``.
+
+        It ranks below every handler the user registered with ``add_exception_handler``, on
+        this app and on every app above it, and above the core's default answer.
+        """
+        if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, BaseException))):
+            raise ConfigurationError(
+                f"exception handlers are keyed by exception class or status code, got {key!r}"
+            )
+        _check_exception_handler(handler)
+        self.style_exception_handlers[key] = handler
 
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
         def register(func: F) -> F:

@@ -126,7 +126,10 @@ class HTTPServer:
         )
         self.dispatcher = Dispatcher(self, self.app.concurrency)
         self.dispatcher.error_routes = list(self.error_routes.items())
-        self.app.add_exception_handler(CoreHTTPError, self.dispatcher.on_core_error)
+        # The user's error routes rank first, then handlers on the apps above, then the default.
+        if self.error_routes:
+            self.app.add_exception_handler(Exception, self.dispatcher.on_error_route)
+        self.app.add_style_exception_handler(Exception, self.dispatcher.on_core_error)
         if compat:
             self.app.add_route(_CATCH_ALL, self._compat_endpoint, ["*"], source=type(self))
         else:
@@ -171,7 +174,7 @@ class HTTPServer:
             if found is not None:
                 groups = Groups(found.groups(), found.groupdict())
                 return await self.dispatcher.handle(request, self.dispatcher.plan(handler), groups)
-        return await self.dispatcher.on_core_error(request, CoreHTTPError(404))
+        raise CoreHTTPError(404)  # answered like any miss: error routes, user's, default
 
     # the original's server controls -----------------------------------------------------------
 
