@@ -198,4 +198,3 @@ class AsyncClient(httpx.AsyncClient):
             await self._stack.aclose()
         finally:
             await super().__aexit__(exc_type, exc_value, traceback)
-
