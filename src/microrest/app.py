@@ -80,6 +80,21 @@ def _check_decorator_path(path: object, decorator: str) -> None:
     )
 
 
+def _checked_middleware(item: object) -> Middleware:
+    if not isinstance(item, Middleware):
+        raise ConfigurationError(
+            f"middleware=[...] takes Middleware(cls, **options) entries, got {item!r}; "
+            "wrap it: Middleware(cls, **options), or call app.add_middleware(cls, **options)"
+        )
+    return item
+
+
+def _hook(func: Any, where: str) -> Any:
+    if not callable(func):
+        raise ConfigurationError(f"{where} takes functions without arguments, got {func!r}")
+    return func
+
+
 def _check_exception_handler(handler: object) -> None:
     if not callable(handler):
         raise ConfigurationError(f"exception handler {handler!r} is not callable")
@@ -146,10 +161,17 @@ class App:
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers or {})
         # A style's built-in answers: asked after every user handler up the mount chain.
         self.style_exception_handlers: dict[Any, ExceptionHandler] = {}
-        self.user_middleware: list[Middleware] = list(middleware)
+        self.user_middleware: list[Middleware] = [_checked_middleware(item) for item in middleware]
+        if lifespan is not None and not callable(lifespan):
+            raise ConfigurationError(
+                f"lifespan must be a callable taking the app and returning an async context "
+                f"manager (an @asynccontextmanager function), got {lifespan!r}"
+            )
         self.lifespan_context = lifespan
-        self.startup_hooks: list[Callable[[], Any]] = list(on_startup)
-        self.shutdown_hooks: list[Callable[[], Any]] = list(on_shutdown)
+        self.startup_hooks: list[Callable[[], Any]] = [_hook(f, "on_startup") for f in on_startup]
+        self.shutdown_hooks: list[Callable[[], Any]] = [
+            _hook(f, "on_shutdown") for f in on_shutdown
+        ]
         self._children: list[App] = []
         self._mounted_in: list[tuple[App, str]] = []
         self._stack: ASGIApp | None = None
@@ -307,6 +329,11 @@ class App:
                 "add_middleware() must be called before the app is mounted: its routes were "
                 "handed to the parent app with the middleware it had then"
             )
+        if not callable(middleware_class):
+            raise ConfigurationError(
+                f"add_middleware() takes the middleware class, built as cls(app, **options); "
+                f"got {middleware_class!r}"
+            )
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **options))
 
     def add_exception_handler(
@@ -343,11 +370,11 @@ class App:
         return register
 
     def on_startup(self, func: F) -> F:
-        self.startup_hooks.append(func)
+        self.startup_hooks.append(_hook(func, "on_startup"))
         return func
 
     def on_shutdown(self, func: F) -> F:
-        self.shutdown_hooks.append(func)
+        self.shutdown_hooks.append(_hook(func, "on_shutdown"))
         return func
 
     # introspection --------------------------------------------------------------------------

@@ -127,6 +127,21 @@ def test_other_registration_mistakes_say_how_to_fix_them() -> None:
         app.add_exception_handler(ValueError, lambda: "x")
     with pytest.raises(ConfigurationError, match="needs an ASGI app"):
         app.mount("/x", "not an app")
+    with pytest.raises(ConfigurationError, match=r"wrap it: Middleware\(cls"):
+        App(middleware=[Tag])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="takes the middleware class"):
+        app.add_middleware("gzip")
+    with pytest.raises(ConfigurationError, match="on_startup takes functions"):
+        App(on_startup=["not callable"])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="on_shutdown takes functions"):
+        app.on_shutdown(None)  # type: ignore[type-var]
+    with pytest.raises(ConfigurationError, match="asynccontextmanager"):
+        App(lifespan="span")  # type: ignore[arg-type]
+
+
+class Tag:
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
 
 def test_url_path_for_reverses_a_route_with_a_name_placeholder() -> None:
