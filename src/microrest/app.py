@@ -106,8 +106,8 @@ def _check_exception_handler(handler: object) -> None:
         signature.bind(None, None)
     except TypeError:
         raise ConfigurationError(
-            f"exception handler {qualname_of(handler)} must be callable as handler(request, exc), "
-            f"takes (request, exc); its signature is {signature}"
+            f"exception handler {qualname_of(handler)} must take (request, exc); "
+            f"its signature is {signature}"
         ) from None
 
 
@@ -175,6 +175,8 @@ class App:
         self._children: list[App] = []
         self._mounted_in: list[tuple[App, str]] = []
         self._stack: ASGIApp | None = None
+        # This app's middleware around its own routes once it is mounted (built on first use).
+        self._mounted_stack: ASGIApp | None = None
         for route in routes or ():
             self.add(route)
 
@@ -577,34 +579,42 @@ class App:
 class _InsideMiddleware:
     """A mounted app's route as its parent calls it: through the mounted app's own middleware.
 
-    The innermost layer calls the route exactly as the serving app would have, so a handler's
-    error is answered by the pipeline inside the middleware, which sees that answer too.
+    One stack per mounted app, shared by all its routes (a middleware keeps one state per app,
+    as it would unmounted). Which route the stack's innermost layer calls travels in the scope;
+    nested mounts push one route per level, and each innermost layer pops its own.
     """
 
-    __slots__ = ("route", "owner", "stack")
+    __slots__ = ("route", "owner")
 
     def __init__(self, route: Route, owner: App) -> None:
         self.route = route
         self.owner = owner
-        self.stack: ASGIApp | None = None
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        stack = self.stack
+        scope.setdefault(_INSIDE_ROUTES, []).append(self.route)
+        owner = self.owner
+        stack = owner._mounted_stack
         if stack is None:
-            stack = self.innermost
-            for cls, args, kwargs in reversed(self.owner.user_middleware):
+            stack = _call_inside_route
+            for cls, args, kwargs in reversed(owner.user_middleware):
                 stack = cls(stack, *args, **kwargs)
-            self.stack = stack
+            owner._mounted_stack = stack
         return stack(scope, receive, send)
 
-    def innermost(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        top = scope.get("app")
-        if not isinstance(top, App):
-            top = self.owner
-        route = self.route
-        if route.raw:
-            return top._call_raw(route, scope, receive, send)
-        return top._call(route, scope, receive, send)
+
+_INSIDE_ROUTES = "microrest.inside_routes"
+
+
+def _call_inside_route(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """The innermost layer of a mounted app's stack: the route, called as the serving app would."""
+    route: Route = scope[_INSIDE_ROUTES].pop()
+    top = scope.get("app")
+    if not isinstance(top, App):
+        assert route.app is not None
+        top = route.app
+    if route.raw:
+        return top._call_raw(route, scope, receive, send)
+    return top._call(route, scope, receive, send)
 
 
 class _Guard:

@@ -147,6 +147,31 @@ def test_the_child_stack_sees_its_handlers_errors_and_nested_mounts_compose() ->
     assert [row.path for row in root.routes()] == ["/mid/in/boom", "/mid/in/late"]
 
 
+def test_one_middleware_instance_per_mounted_app() -> None:
+    built: list[Any] = []
+
+    class Counting:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+            self.calls = 0
+            built.append(self)
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            self.calls += 1
+            await self.app(scope, receive, send)
+
+    child = App()
+    child.add_middleware(Counting)
+    for path in ("/a", "/b/{id:int}", "/c"):
+        child.add_route(path, lambda request: "ok")
+    parent = App()
+    parent.mount("/child", child)
+    with Client(parent) as client:
+        for path in ("/child/a", "/child/b/1", "/child/c", "/child/a"):
+            assert client.get(path).text == "ok"
+    assert len(built) == 1 and built[0].calls == 4  # shared by the child's routes, as unmounted
+
+
 def test_a_child_without_middleware_is_called_directly() -> None:
     child = App()
 

@@ -123,7 +123,7 @@ def test_other_registration_mistakes_say_how_to_fix_them() -> None:
         app.mount("api", App())
     with pytest.raises(ConfigurationError, match="exception class or status code"):
         app.add_exception_handler("oops", lambda request, exc: "x")  # type: ignore[arg-type]
-    with pytest.raises(ConfigurationError, match="takes \\(request, exc\\)"):
+    with pytest.raises(ConfigurationError, match="must take \\(request, exc\\)"):
         app.add_exception_handler(ValueError, lambda: "x")
     with pytest.raises(ConfigurationError, match="needs an ASGI app"):
         app.mount("/x", "not an app")
