@@ -26,7 +26,7 @@ from .responses import (
     Response,
     render,
 )
-from .routing.matcher import NO_ROUTE, Miss, Router
+from .routing.matcher import NO_ROUTE, Router
 from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSlash, qualname_of
 from .types import ASGIApp, Message, Receive, Scope, Send
 
@@ -432,7 +432,7 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if isinstance(hit, Miss):
+        if type(hit) is not tuple:  # a Miss: a type test, far cheaper than isinstance(hit, Miss)
             if hit is NO_ROUTE and self.router.plain_miss(path):
                 await self._not_found(scope, receive, send, method, path)
             else:
