@@ -27,7 +27,7 @@ __all__ = ["Hit", "Miss", "Resolution", "ResolutionKind", "Router"]
 
 _NO_GROUPS: tuple[Any, ...] = ()
 
-Hit: TypeAlias = "tuple[Route, dict[str, Any], tuple[Any, ...]]"
+Hit: TypeAlias = tuple[Route, dict[str, Any], tuple[Any, ...]]
 """``lookup``'s answer when the first route on the path takes the method:
 ``(route, path_params, regex_groups)``. A plain tuple, not a NamedTuple: building one per request
 is measurably slower on the hot path, and callers unpack it anyway."""
