@@ -211,3 +211,30 @@ def test_webpy_error_routes_still_answer_without_any_root_handler() -> None:
         response = client.get("/sub/crash")
         assert (response.status_code, response.text) == (500, "error route 500")
         assert client.get("/sub/fail").text.startswith("404")  # web.py's default page
+
+
+def test_a_style_error_raised_in_a_core_route_gets_the_core_default() -> None:
+    app = App()
+    errors: dict[str, Exception] = {
+        "/webpy": web.HTTPError(404, headers={"X-Style": "webpy"}),
+        "/webpy-redirect": web.HTTPError(302, headers={"Location": "/elsewhere"}),
+        "/vestespy": vestespy.HTTPError(418, "short and stout"),
+        "/corepost": NotFoundException("Item", "x"),
+    }
+    for path, error in errors.items():
+
+        def raiser(request: Request, error: Exception = error) -> None:
+            raise error
+
+        app.add_route(path, raiser)
+    with Client(app) as client:
+        response = client.get("/webpy")
+        assert (response.status_code, response.text) == (404, "Not Found")
+        assert response.headers["x-style"] == "webpy"
+        response = client.get("/webpy-redirect")
+        assert (response.status_code, response.headers["location"]) == (302, "/elsewhere")
+        response = client.get("/vestespy")
+        assert (response.status_code, response.text) == (418, "short and stout")
+        response = client.get("/corepost", headers={"Accept": "application/json"})
+        assert response.json() == {"error": "Unable to find Item identified by 'x'", "status": 404}
+        assert response.headers["x-corepost-resource"] == "Item"
