@@ -432,7 +432,7 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if type(hit) is not tuple:  # a Miss: a type test, far cheaper than isinstance(hit, Miss)
+        if not hit:  # a Miss (falsy); a Hit is a non-empty tuple
             if hit is NO_ROUTE and self.router.plain_miss(path):
                 await self._not_found(scope, receive, send, method, path)
             else:
