@@ -432,7 +432,8 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if not hit:  # a Miss (falsy); a Hit is a non-empty tuple
+        # A type test: cheap on both sides (``not hit`` would call Miss.__bool__ on a miss).
+        if type(hit) is not tuple:  # a Miss
             if hit is NO_ROUTE and self.router.plain_miss(path):
                 await self._not_found(scope, receive, send, method, path)
             else:

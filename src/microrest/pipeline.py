@@ -53,7 +53,9 @@ def _wants_json(request: Request) -> bool:
 
 def error_response(request: Request, exc: HTTPError) -> Response:
     """The default body of an HTTPError: JSON for clients that ask for it, else plain text."""
-    headers = _header_pairs(exc.headers)
+    headers = exc.headers
+    if type(headers) is not list:  # not the core's own list: no call on the common path
+        headers = _header_pairs(headers)
     if _wants_json(request):
         return JSONResponse(
             {"error": exc.detail, "status": exc.status_code}, exc.status_code, headers
@@ -64,8 +66,6 @@ def error_response(request: Request, exc: HTTPError) -> Response:
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     """A style's error raised outside its style may carry the style's own headers object
     (web.py's ``HTTPHeaders``, or None): anything with ``items()`` is read as pairs."""
-    if type(headers) is list:
-        return headers
     if headers is None:
         return []
     items = getattr(headers, "items", None)

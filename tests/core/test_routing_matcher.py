@@ -644,6 +644,6 @@ def test_lookup_says_which_miss_it_was() -> None:
         assert isinstance(params, dict) and isinstance(groups, tuple)
         assert router.lookup("GET", path) is Miss.WRONG_METHOD
     assert router.lookup("GET", "/nothing/here") is Miss.NO_ROUTE
-    assert not Miss.WRONG_METHOD and not Miss.NO_ROUTE  # dispatch tells them by `if not hit`
+    assert not Miss.WRONG_METHOD and not Miss.NO_ROUTE  # as None/False were
     assert router.lookup("DELETE", "/re/7") == (app.router.all_routes[2], {}, ("7",))
     assert router.resolve("GET", "/static").kind == "not_allowed"
