@@ -88,8 +88,6 @@ def _server_error(request: Request, exc: BaseException, debug: bool) -> Response
 
 
 def _lookup(handlers: dict[Any, ExceptionHandler], exc: BaseException) -> ExceptionHandler | None:
-    if not handlers:
-        return None
     for cls in type(exc).__mro__:
         handler = handlers.get(cls)
         if handler is not None:
@@ -135,6 +133,8 @@ async def respond_to_exception(
         tables = [app.exception_handlers for app in chain]
         tables += [app.style_exception_handlers for app in chain]
     for handlers in tables:
+        if not handlers:
+            continue  # the common case (no handlers on an app): not even a call
         handler = _lookup(handlers, exc)
         if handler is None:
             continue
