@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import re
 import traceback
@@ -25,7 +26,7 @@ from .responses import (
     Response,
     render,
 )
-from .routing.matcher import Router
+from .routing.matcher import NO_ROUTE, Router
 from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSlash, qualname_of
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websockets import WebSocketRoute, serve_websocket
@@ -65,6 +66,50 @@ def _head_send(send: Send) -> Send:
         await send(message)
 
     return without_body
+
+
+def _check_decorator_path(path: object, decorator: str) -> None:
+    if isinstance(path, (str, re.Pattern)):
+        return
+    if callable(path):
+        raise ConfigurationError(
+            f"@app.{decorator} needs the path in parentheses: write @app.{decorator}('/path') "
+            f"above {qualname_of(path)}, not a bare @app.{decorator}"
+        )
+    raise ConfigurationError(
+        f"@app.{decorator}(path): the path must be a str template or a compiled regex, got {path!r}"
+    )
+
+
+def _checked_middleware(item: object) -> Middleware:
+    if not isinstance(item, Middleware):
+        raise ConfigurationError(
+            f"middleware=[...] takes Middleware(cls, **options) entries, got {item!r}; "
+            "wrap it: Middleware(cls, **options), or call app.add_middleware(cls, **options)"
+        )
+    return item
+
+
+def _hook(func: Any, where: str) -> Any:
+    if not callable(func):
+        raise ConfigurationError(f"{where} takes functions without arguments, got {func!r}")
+    return func
+
+
+def _check_exception_handler(handler: object) -> None:
+    if not callable(handler):
+        raise ConfigurationError(f"exception handler {handler!r} is not callable")
+    try:
+        signature = inspect.signature(handler)
+    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise ConfigurationError(
+            f"exception handler {qualname_of(handler)} must take (request, exc); "
+            f"its signature is {signature}"
+        ) from None
 
 
 def _normalise_prefix(prefix: str) -> str:
@@ -117,13 +162,24 @@ class App:
         self.websocket_router = Router()  # websocket routes: apart, so HTTP routing never sees them
         self.parent: App | None = None
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers or {})
-        self.user_middleware: list[Middleware] = list(middleware)
+        # A style's built-in answers: asked after every user handler up the mount chain.
+        self.style_exception_handlers: dict[Any, ExceptionHandler] = {}
+        self.user_middleware: list[Middleware] = [_checked_middleware(item) for item in middleware]
+        if lifespan is not None and not callable(lifespan):
+            raise ConfigurationError(
+                f"lifespan must be a callable taking the app and returning an async context "
+                f"manager (an @asynccontextmanager function), got {lifespan!r}"
+            )
         self.lifespan_context = lifespan
-        self.startup_hooks: list[Callable[[], Any]] = list(on_startup)
-        self.shutdown_hooks: list[Callable[[], Any]] = list(on_shutdown)
+        self.startup_hooks: list[Callable[[], Any]] = [_hook(f, "on_startup") for f in on_startup]
+        self.shutdown_hooks: list[Callable[[], Any]] = [
+            _hook(f, "on_shutdown") for f in on_shutdown
+        ]
         self._children: list[App] = []
         self._mounted_in: list[tuple[App, str]] = []
         self._stack: ASGIApp | None = None
+        # This app's middleware around its own routes once it is mounted (built on first use).
+        self._mounted_stack: ASGIApp | None = None
         for route in routes or ():
             self.add(route)
         if docs:
@@ -136,13 +192,26 @@ class App:
         route.bind(self)
         self._table_for(route).add(route)
         for parent, prefix in self._mounted_in:
-            parent._adopt(route.with_prefix(prefix))
+            parent._adopt(self._handed_up(route, prefix))
         return route
 
     def _adopt(self, route: Route) -> None:
         self._table_for(route).add(route)
         for parent, prefix in self._mounted_in:
-            parent._adopt(route.with_prefix(prefix))
+            parent._adopt(self._handed_up(route, prefix))
+
+    def _handed_up(self, route: Route, prefix: str) -> Route:
+        """``route`` as the app this one is mounted in holds it: under ``prefix`` and, when this
+        app has middleware of its own, inside it (the parent's stack stays outermost)."""
+        clone = route.with_prefix(prefix)
+        if not self.user_middleware or isinstance(route, WebSocketRoute):
+            # The common case: the parent calls the route directly. A websocket route is run
+            # by serve_websocket, which calls its handler with the websocket, not an ASGI stack.
+            return clone
+        clone.endpoint = _InsideMiddleware(route, self)
+        clone.raw = True  # the parent calls the stack as an ASGI app (the raw-route path)
+        clone.call = None
+        return clone
 
     def add_route(
         self,
@@ -179,6 +248,7 @@ class App:
         limits: Limits | None = None,
     ) -> Callable[[F], F]:
         """Decorator form of ``add_route``; returns the function unchanged."""
+        _check_decorator_path(path, "route")
 
         def register(func: F) -> F:
             self.add_route(path, func, methods, name=name, limits=limits)
@@ -189,36 +259,43 @@ class App:
     def get(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "get")
         return self.route(path, ["GET"], name=name, limits=limits)
 
     def post(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "post")
         return self.route(path, ["POST"], name=name, limits=limits)
 
     def put(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "put")
         return self.route(path, ["PUT"], name=name, limits=limits)
 
     def patch(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "patch")
         return self.route(path, ["PATCH"], name=name, limits=limits)
 
     def delete(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "delete")
         return self.route(path, ["DELETE"], name=name, limits=limits)
 
     def head(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "head")
         return self.route(path, ["HEAD"], name=name, limits=limits)
 
     def options(
         self, path: str | re.Pattern[str], *, name: str | None = None, limits: Limits | None = None
     ) -> Callable[[F], F]:
+        _check_decorator_path(path, "options")
         return self.route(path, ["OPTIONS"], name=name, limits=limits)
 
     # websockets (src/microrest/websockets.py, docs/websockets.md) ------------------------------
@@ -275,7 +352,8 @@ class App:
         """Merge a microrest app's routes under ``prefix``, or mount any ASGI app as a black box.
 
         A merged app keeps its own limits, error handlers, concurrency and policies; its routes
-        join this table, so conflicts, ``routes()`` and middleware cover them.
+        join this table, so conflicts, ``routes()`` and this app's middleware cover them. Its
+        own middleware still wraps its own routes, inside this app's (add it before mounting).
         """
         prefix = _normalise_prefix(prefix)
         target = app if isinstance(app, App) else getattr(app, "__microrest_app__", None)
@@ -283,9 +361,9 @@ class App:
             if target is self or self in _ancestors(target) or target in _ancestors(self):
                 raise ConfigurationError("an app cannot be mounted inside itself")
             for route in target.router.all_routes:
-                self._adopt(route.with_prefix(prefix))
+                self._adopt(target._handed_up(route, prefix))
             for route in target.websocket_router.all_routes:
-                self._adopt(route.with_prefix(prefix))
+                self._adopt(target._handed_up(route, prefix))
             for sub_prefix, black_box in target.router.mounts:
                 self.router.add_mount(prefix + sub_prefix, black_box)
             for sub_prefix, scope_app in target.router.scopes:
@@ -307,6 +385,16 @@ class App:
             raise ConfigurationError(
                 "add_middleware() must be called before the app handles its first request"
             )
+        if self._mounted_in:
+            raise ConfigurationError(
+                "add_middleware() must be called before the app is mounted: its routes were "
+                "handed to the parent app with the middleware it had then"
+            )
+        if not callable(middleware_class):
+            raise ConfigurationError(
+                f"add_middleware() takes the middleware class, built as cls(app, **options); "
+                f"got {middleware_class!r}"
+            )
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **options))
 
     def add_exception_handler(
@@ -317,7 +405,23 @@ class App:
             raise ConfigurationError(
                 f"exception handlers are keyed by exception class or status code, got {key!r}"
             )
+        _check_exception_handler(handler)
         self.exception_handlers[key] = handler
+
+    def add_style_exception_handler(
+        self, key: type[BaseException] | int, handler: ExceptionHandler
+    ) -> None:
+        """For adapters: the style's own default answer to ``key``, ``(request, exc)``.
+
+        It ranks below every handler the user registered with ``add_exception_handler``, on
+        this app and on every app above it, and above the core's default answer.
+        """
+        if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, BaseException))):
+            raise ConfigurationError(
+                f"exception handlers are keyed by exception class or status code, got {key!r}"
+            )
+        _check_exception_handler(handler)
+        self.style_exception_handlers[key] = handler
 
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
         def register(func: F) -> F:
@@ -327,11 +431,11 @@ class App:
         return register
 
     def on_startup(self, func: F) -> F:
-        self.startup_hooks.append(func)
+        self.startup_hooks.append(_hook(func, "on_startup"))
         return func
 
     def on_shutdown(self, func: F) -> F:
-        self.shutdown_hooks.append(func)
+        self.shutdown_hooks.append(_hook(func, "on_shutdown"))
         return func
 
     # introspection --------------------------------------------------------------------------
@@ -344,7 +448,11 @@ class App:
             rows.append(RouteInfo("*", prefix + "/...", "asgi", qualname_of(app), "<mounted app>"))
         return rows
 
-    def url_path_for(self, name: str, **params: Any) -> str:
+    def url_path_for(self, name: str, /, **params: Any) -> str:
+        """The path of the route called ``name``, its placeholders filled from ``params``.
+
+        ``name`` is positional-only, so a route may have a ``{name}`` placeholder of its own.
+        """
         route = self.router.by_name.get(name) or self.websocket_router.by_name.get(name)
         if route is None:
             raise ConfigurationError(f"no route is named {name!r}; name it with name={name!r}")
@@ -399,13 +507,14 @@ class App:
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
         hit = self.router.lookup(method, path)
-        if not hit:
-            if hit is False and self.router.plain_miss(path):
+        # A type test: cheap on both sides (``not hit`` would call Miss.__bool__ on a miss).
+        if type(hit) is not tuple:  # a Miss
+            if hit is NO_ROUTE and self.router.plain_miss(path):
                 await self._not_found(scope, receive, send, method, path)
             else:
-                await self._slow(scope, receive, send, method, path)
+                await self._dispatch_resolved(scope, receive, send, method, path)
             return
-        # The same hand-over closes _slow's route branch; inlined here on purpose: a shared
+        # The same hand-over closes _dispatch_resolved's route branch; inlined on purpose: a shared
         # helper cost 3-7% of a request (callgrind), and this is the hot path.
         route, params, groups = hit
         scope["path_params"] = params
@@ -452,9 +561,11 @@ class App:
         owner = self.router.owner_of(path) if self.router.scopes else None
         await handle_exception(self, owner, Request(scope, receive), NotFound(), send)
 
-    async def _slow(
+    async def _dispatch_resolved(
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str
     ) -> None:
+        """Everything but the common hit: the router's complete answer (405, automatic HEAD and
+        OPTIONS, trailing-slash redirects, black-box mounts, 404 under a mounted app)."""
         resolution = self.router.resolve(method, path, scope.get("query_string", b""))
         kind = resolution.kind
         if kind == "route":
@@ -539,6 +650,47 @@ class App:
             await send({"type": kind, "message": text})
             raise
         await send({"type": "lifespan.shutdown.complete"})
+
+
+class _InsideMiddleware:
+    """A mounted app's route as its parent calls it: through the mounted app's own middleware.
+
+    One stack per mounted app, shared by all its routes (a middleware keeps one state per app,
+    as it would unmounted). Which route the stack's innermost layer calls travels in the scope;
+    nested mounts push one route per level, and each innermost layer pops its own.
+    """
+
+    __slots__ = ("route", "owner")
+
+    def __init__(self, route: Route, owner: App) -> None:
+        self.route = route
+        self.owner = owner
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        scope.setdefault(_INSIDE_ROUTES, []).append(self.route)
+        owner = self.owner
+        stack = owner._mounted_stack
+        if stack is None:
+            stack = _call_inside_route
+            for cls, args, kwargs in reversed(owner.user_middleware):
+                stack = cls(stack, *args, **kwargs)
+            owner._mounted_stack = stack
+        return stack(scope, receive, send)
+
+
+_INSIDE_ROUTES = "microrest.inside_routes"
+
+
+def _call_inside_route(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """The innermost layer of a mounted app's stack: the route, called as the serving app would."""
+    route: Route = scope[_INSIDE_ROUTES].pop()
+    top = scope.get("app")
+    if not isinstance(top, App):
+        assert route.app is not None
+        top = route.app
+    if route.raw:
+        return top._call_raw(route, scope, receive, send)
+    return top._call(route, scope, receive, send)
 
 
 class _Guard:

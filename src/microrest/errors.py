@@ -1,7 +1,39 @@
 """The exception tree: one root, HTTP errors by status, and configuration errors.
 
 ``MicrorestError`` is the root of everything microrest raises on purpose, so ``except
-MicrorestError`` catches the framework's own errors and nothing else.
+MicrorestError`` catches the framework's own errors and nothing else::
+
+    Exception
+    └── MicrorestError                    raised on purpose by microrest or a style
+        ├── ConfigurationError            a wrong set-up, met at registration or startup
+        │   └── RouteConflict             one method on one path registered twice
+        ├── ClientDisconnect              the client left; never answered, never logged as error
+        ├── InvalidHeader (ValueError)    a response header that cannot go on the wire
+        ├── StreamConsumed (RuntimeError) the body was already streamed and not kept
+        └── HTTPError                     becomes an answer: status_code, detail, headers
+            ├── StatusError               one class per status, (detail, headers):
+            │   ├── BadRequest            400
+            │   ├── Unauthorized          401
+            │   ├── Forbidden             403
+            │   ├── NotFound              404
+            │   ├── NotAcceptable         406
+            │   ├── Conflict              409
+            │   ├── Gone                  410
+            │   ├── PayloadTooLarge       413
+            │   ├── UnsupportedMediaType  415
+            │   ├── UnprocessableEntity   422
+            │   ├── TooManyRequests       429
+            │   ├── InternalServerError   500
+            │   ├── NotImplementedHTTP    501
+            │   └── ServiceUnavailable    503
+            ├── MethodNotAllowed          405, (allowed, detail, headers): sets Allow
+            └── the styles' own errors, answered in their style's format:
+                corepost.RESTException (NotFoundException, ConflictException, ...),
+                vestespy.HTTPError, webpy.HTTPError
+
+So ``app.add_exception_handler(HTTPError, handler)`` on the root app also catches every style's
+errors, under the precedence rule of ``pipeline``. The styles' classes keep their own
+constructors (and may carry a status the core's own classes refuse, such as web.py's 102).
 """
 
 from __future__ import annotations
@@ -28,6 +60,7 @@ __all__ = [
     "RouteConflict",
     "ServiceUnavailable",
     "StatusError",
+    "StreamConsumed",
     "TooManyRequests",
     "Unauthorized",
     "UnprocessableEntity",
@@ -57,6 +90,10 @@ class ClientDisconnect(MicrorestError):
 
 class InvalidHeader(MicrorestError, ValueError):
     """A response header name or value cannot go on the wire (CR/LF, NUL, not latin-1)."""
+
+
+class StreamConsumed(MicrorestError, RuntimeError):
+    """The body was already read as a stream and was not kept."""
 
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}

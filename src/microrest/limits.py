@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from .errors import ConfigurationError
 
 __all__ = ["Limits"]
 
@@ -36,3 +38,49 @@ class Limits:
     """Origins (``"https://example.com"``, or ``"*"`` for any) a browser may open websockets
     from; None, the default, allows only the same origin (Origin's host equals Host). A
     request without Origin (not a browser) is always allowed."""
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            rule = _RULES.get(spec.name)
+            if rule is None:
+                continue
+            unit, optional, floor, kinds = rule
+            value = getattr(self, spec.name)
+            if value is None and optional:
+                continue
+            if type(value) not in kinds:
+                none = " or None (unbounded)" if optional else ""
+                amount = "a whole number" if kinds == (int,) else "a number"
+                raise ConfigurationError(
+                    f"Limits({spec.name}={value!r}): give {amount} of {unit}{none}"
+                )
+            if value < floor:
+                hint = "use None for no bound" if optional else f"use at least {floor}"
+                raise ConfigurationError(
+                    f"Limits({spec.name}={value!r}) must be >= {floor} {unit}; {hint}"
+                )
+        origins = self.websocket_allowed_origins
+        if origins is not None and (
+            not isinstance(origins, tuple) or not all(isinstance(o, str) for o in origins)
+        ):
+            raise ConfigurationError(
+                f"Limits(websocket_allowed_origins={origins!r}): give a tuple of origins such as "
+                "('https://example.com',), ('*',) for any, or None for the same origin only"
+            )
+
+
+# name -> (unit, None allowed, smallest value, accepted types). A zero body size is a real
+# policy (no body at all); zero fields, files, part size or depth would refuse every form or
+# JSON document, which is never meant.
+_RULES: dict[str, tuple[str, bool, float, tuple[type, ...]]] = {
+    "max_body_size": ("bytes", True, 0, (int,)),
+    "max_stream_size": ("bytes", True, 0, (int,)),
+    "max_form_fields": ("fields", False, 1, (int,)),
+    "max_form_files": ("files", False, 1, (int,)),
+    "max_form_part_size": ("bytes", False, 1, (int,)),
+    "max_json_depth": ("levels", False, 1, (int,)),
+    "websocket_max_message_size": ("bytes", True, 1, (int,)),
+    "websocket_idle_timeout": ("seconds", True, 0, (int, float)),
+    "websocket_send_timeout": ("seconds", True, 0, (int, float)),
+    "websocket_max_queue": ("messages", False, 1, (int,)),
+}

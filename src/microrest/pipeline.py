@@ -1,15 +1,25 @@
 """The one error pipeline: every exception, miss and limit violation becomes a response here.
 
-Handlers are looked up on the route's owning app first, then on the apps it is mounted in, so
-each style keeps its own error format inside a mixed app while a top-level handler can still
-catch what no style claims.
+Who answers an exception, first match wins:
+
+1. a handler the user registered in the style itself (web.py's error routes): the style asks
+   these before the exception ever reaches this pipeline;
+2. a handler the user registered with ``add_exception_handler`` on the app owning the route,
+   then on each app it is mounted in, innermost first (by exception class along the MRO, then
+   by status);
+3. the styles' built-in default answers (``add_style_exception_handler``), innermost first;
+4. the core's default: the ``HTTPError``'s status and detail (JSON for clients asking for JSON),
+   else a logged 500.
+
+A handler that re-raises the exception it was given declines it: the search goes on. One that
+raises an ``HTTPError`` translates the error: the search goes on with that one.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import is_async_callable
@@ -43,11 +53,23 @@ def _wants_json(request: Request) -> bool:
 
 def error_response(request: Request, exc: HTTPError) -> Response:
     """The default body of an HTTPError: JSON for clients that ask for it, else plain text."""
+    headers = exc.headers
+    if type(headers) is not list:  # not the core's own list: no call on the common path
+        headers = _header_pairs(headers)
     if _wants_json(request):
         return JSONResponse(
-            {"error": exc.detail, "status": exc.status_code}, exc.status_code, exc.headers
+            {"error": exc.detail, "status": exc.status_code}, exc.status_code, headers
         )
-    return PlainTextResponse(exc.detail, exc.status_code, exc.headers)
+    return PlainTextResponse(exc.detail, exc.status_code, headers)
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    """A style's error raised outside its style may carry the style's own headers object
+    (web.py's ``HTTPHeaders``, or None): anything with ``items()`` is read as pairs."""
+    if headers is None:
+        return []
+    items = getattr(headers, "items", None)
+    return list(items() if items is not None else headers)
 
 
 def _server_error(request: Request, exc: BaseException, debug: bool) -> Response:
@@ -65,10 +87,7 @@ def _server_error(request: Request, exc: BaseException, debug: bool) -> Response
     return error_response(request, HTTPError(500))  # JSON for clients asking for JSON
 
 
-def _lookup(app: App, exc: BaseException) -> ExceptionHandler | None:
-    handlers = app.exception_handlers
-    if not handlers:
-        return None
+def _lookup(handlers: dict[Any, ExceptionHandler], exc: BaseException) -> ExceptionHandler | None:
     for cls in type(exc).__mro__:
         handler = handlers.get(cls)
         if handler is not None:
@@ -104,17 +123,29 @@ async def respond_to_exception(
         logger.debug("client disconnected during %s %s", request.method, request.path)
         return None
     debug = top.debug or (owner is not None and owner.debug)
-    chain = (top,) if owner is None or owner is top else _chain(owner, top)
-    for app in chain:
-        handler = _lookup(app, exc)
+    # Every user handler up the chain, then every style default: a style's built-in answer
+    # must not hide a handler the user put on an app above the route.
+    tables: Sequence[dict[Any, ExceptionHandler]]
+    if owner is None or owner is top:
+        tables = (top.exception_handlers, top.style_exception_handlers)
+    else:
+        chain = _chain(owner, top)
+        tables = [app.exception_handlers for app in chain]
+        tables += [app.style_exception_handlers for app in chain]
+    for handlers in tables:
+        if not handlers:
+            continue  # the common case (no handlers on an app): not even a call
+        handler = _lookup(handlers, exc)
         if handler is None:
             continue
         try:
             return await _call(handler, request, exc)
-        except HTTPError as raised:
-            exc = raised  # a handler may translate one error into another
-            continue
         except Exception as failure:
+            if failure is exc:
+                continue  # re-raised as is: the handler declines, the next one may answer
+            if isinstance(failure, HTTPError):
+                exc = failure  # a handler may translate one error into another
+                continue
             return _server_error(request, failure, debug)
     if isinstance(exc, HTTPError):
         try:

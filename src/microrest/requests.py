@@ -17,8 +17,8 @@ from .codec import json_loads
 from .errors import (
     BadRequest,
     ClientDisconnect,
-    MicrorestError,
     PayloadTooLarge,
+    StreamConsumed,  # defined in errors with the whole tree; still importable from here
     UnsupportedMediaType,
 )
 from .limits import Limits
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["Request", "StreamConsumed", "declared_length"]
 
 DEFAULT_LIMITS = Limits()
-
-
-class StreamConsumed(MicrorestError, RuntimeError):
-    """The body was already read as a stream and was not kept."""
 
 
 async def _empty_receive() -> dict[str, Any]:

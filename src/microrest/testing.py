@@ -1,20 +1,20 @@
-"""Test clients on httpx that run the app's lifespan, and a pytest plugin exposing them.
+"""Test clients on httpx that run the app's lifespan.
 
 ``Client`` is synchronous (the app runs in a background event loop through an anyio portal);
-``AsyncClient`` runs the app in the test's own loop. Both send requests in-process.
+``AsyncClient`` runs the app in the test's own loop. Both send requests in-process, through one
+transport per client. Neither needs pytest; the fixtures are in ``microrest.pytest_plugin``.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.from_thread
 import httpx
-import pytest
 
 from .pipeline import SERVER_ERROR_KEY
 from .types import ASGIApp, Receive, Scope, Send
@@ -57,16 +57,18 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
         raise RuntimeError(failure)
 
 
-def _instrument(app: ASGIApp, state: dict[str, Any], raise_server_exceptions: bool) -> ASGIApp:
+def _instrument(
+    app: ASGIApp, state: Callable[[], dict[str, Any]], raise_server_exceptions: bool
+) -> ASGIApp:
     """Give each request a copy of the lifespan state, as servers do; re-raise 500s if asked.
 
-    The error pipeline answers every exception with a 500 (as it must for real clients); a
-    test that asks for ``raise_server_exceptions`` gets the original exception instead.
+    The error pipeline answers every exception no handler took with a 500 (as it must for real
+    clients); with ``raise_server_exceptions`` the test gets the original exception instead.
     """
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            scope["state"] = dict(state)
+            scope["state"] = dict(state())
         await app(scope, receive, send)
         error = scope.get(SERVER_ERROR_KEY)
         if raise_server_exceptions and isinstance(error, Exception):
@@ -76,16 +78,18 @@ def _instrument(app: ASGIApp, state: dict[str, Any], raise_server_exceptions: bo
 
 
 class _PortalTransport(httpx.BaseTransport):
+    """Runs each request on the client's event loop (its portal) through one ASGI transport."""
+
     def __init__(self, client: Client, raise_app_exceptions: bool) -> None:
         self.client = client
-        self.raise_app_exceptions = raise_app_exceptions
+        self.asgi = httpx.ASGITransport(
+            app=_instrument(client.app, lambda: client.state, raise_app_exceptions),
+            raise_app_exceptions=raise_app_exceptions,
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        transport = httpx.ASGITransport(
-            app=_instrument(self.client.app, self.client.state, self.raise_app_exceptions),
-            raise_app_exceptions=self.raise_app_exceptions,
-        )
+        transport = self.asgi
 
         async def call() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
             forwarded = httpx.Request(
@@ -108,13 +112,17 @@ class _PortalTransport(httpx.BaseTransport):
 
 
 class Client(httpx.Client):
-    """A sync httpx client for ``app``; used as a context manager it runs the lifespan."""
+    """A sync httpx client for ``app``; used as a context manager it runs the lifespan.
+
+    ``raise_server_exceptions`` (default True, as Starlette's): an exception that no handler
+    answered is raised in the test rather than seen as a 500; pass False to test the 500.
+    """
 
     def __init__(
         self,
         app: Any,
         base_url: str = "http://testserver",
-        raise_server_exceptions: bool = False,
+        raise_server_exceptions: bool = True,
         **options: Any,
     ) -> None:
         self.app: ASGIApp = app
@@ -175,13 +183,16 @@ class Client(httpx.Client):
 
 
 class AsyncClient(httpx.AsyncClient):
-    """An async httpx client for ``app``; ``async with`` runs the lifespan."""
+    """An async httpx client for ``app``; ``async with`` runs the lifespan.
+
+    ``raise_server_exceptions`` as for ``Client`` (default True).
+    """
 
     def __init__(
         self,
         app: Any,
         base_url: str = "http://testserver",
-        raise_server_exceptions: bool = False,
+        raise_server_exceptions: bool = True,
         **options: Any,
     ) -> None:
         self.app: ASGIApp = app
@@ -190,7 +201,7 @@ class AsyncClient(httpx.AsyncClient):
         self.raise_server_exceptions = raise_server_exceptions
         options.setdefault("follow_redirects", False)
         transport = httpx.ASGITransport(
-            app=_instrument(app, self.state, raise_server_exceptions),
+            app=_instrument(app, lambda: self.state, raise_server_exceptions),
             raise_app_exceptions=raise_server_exceptions,
         )
         super().__init__(transport=transport, base_url=base_url, **options)
@@ -225,28 +236,3 @@ class AsyncClient(httpx.AsyncClient):
             await self._stack.aclose()
         finally:
             await super().__aexit__(exc_type, exc_value, traceback)
-
-
-# pytest plugin (registered through the ``pytest11`` entry point) ------------------------------
-
-
-@pytest.fixture
-def microrest_client() -> Iterator[Callable[..., Client]]:
-    """A factory: ``client = microrest_client(app)``, entered now and closed after the test."""
-    clients: list[Client] = []
-
-    def make(app: Any, **options: Any) -> Client:
-        client = Client(app, **options)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in reversed(clients):
-        client.__exit__()
-
-
-@pytest.fixture
-def microrest_async_client() -> Callable[..., AsyncClient]:
-    """A factory of ``AsyncClient``s, to use as ``async with microrest_async_client(app) as c``."""
-    return AsyncClient

@@ -10,6 +10,7 @@ clean or not, always closing the connection properly. docs/websockets.md is the 
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -26,7 +27,7 @@ from .errors import BadRequest, ConfigurationError, HTTPError, MicrorestError
 from .limits import Limits
 from .pipeline import SERVER_ERROR_KEY, logger
 from .responses import encode_headers
-from .routing.route import Route
+from .routing.route import Route, qualname_of
 
 if TYPE_CHECKING:
     from .app import App
@@ -185,6 +186,18 @@ class WebSocketRoute(Route):
             (subprotocols,) if isinstance(subprotocols, str) else tuple(subprotocols)
         )
         self.allowed_origins = _normalise_origins(allowed_origins)
+
+    def check_endpoint(self, pattern: Any, endpoint: Callable[..., Any], raw: bool) -> None:
+        """A websocket handler is called with the websocket alone."""
+        try:
+            inspect.signature(endpoint).bind(None)
+        except TypeError:
+            raise ConfigurationError(
+                f"websocket route {pattern!r}: {qualname_of(endpoint)} must take the websocket "
+                "as its one positional parameter (async def handler(websocket): ...)"
+            ) from None
+        except ValueError:  # no signature to check (some C callables)
+            return
 
     def with_prefix(self, prefix: str) -> WebSocketRoute:
         base = Route.with_prefix(self, prefix)
@@ -638,8 +651,8 @@ async def serve_websocket(app: App, scope: Scope, receive: Receive, send: Send) 
     if root and path.startswith(root):
         path = path[len(root) :] or "/"
     router = app.websocket_router
-    hit = router.lookup(WEBSOCKET_METHOD, path) if router.all_routes else False
-    if hit:
+    hit = router.lookup(WEBSOCKET_METHOD, path) if router.all_routes else None
+    if isinstance(hit, tuple):
         route, params, groups = hit
         scope["path_params"] = params
         scope["route"] = route

@@ -23,6 +23,7 @@ from microrest import (
     render,
 )
 from microrest.errors import ConfigurationError
+from microrest.routing import Miss
 from microrest.testing import Client
 from microrest.types import Message, Receive, Scope, Send
 
@@ -155,7 +156,7 @@ def test_render_directly() -> None:
 def test_unrenderable_return_is_a_500() -> None:
     app = App()
     app.add_route("/bad", lambda request: object())
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         response = client.get("/bad")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
@@ -182,7 +183,8 @@ def test_mount_merges_routes_into_one_table() -> None:
     paths = {(row.method, row.path, row.style) for row in parent.routes()}
     assert ("GET", "/api/items/{id:int}", "child") in paths
     assert ("GET", "/", "core") in paths
-    assert parent.router.lookup("GET", "/api/items/4") is not None
+    hit = parent.router.lookup("GET", "/api/items/4")
+    assert not isinstance(hit, Miss) and hit[1] == {"id": 4}
 
 
 def test_routes_added_after_mounting_are_merged() -> None:
@@ -396,7 +398,7 @@ def test_middleware_sees_every_response_including_404_405_and_500() -> None:
         raise HTTPError(418)
 
     app.add_middleware(Tagger, name="outer", log=log)
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         for path, status in (("/ok", 200), ("/missing", 404), ("/boom", 500), ("/teapot", 418)):
             response = client.get(path)
             assert response.status_code == status
@@ -445,7 +447,7 @@ def test_middleware_crash_still_gets_a_500() -> None:
     app = App()
     app.add_middleware(Broken)
     app.add_route("/", hello)
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status_code == 500
 

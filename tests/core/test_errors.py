@@ -147,7 +147,7 @@ def test_http_error_becomes_its_response() -> None:
 
 @pytest.mark.parametrize("path", ["/boom", "/aboom"])
 def test_500_logs_the_traceback_and_hides_it(path: str, caplog: pytest.LogCaptureFixture) -> None:
-    with Client(raising_app()) as client:
+    with Client(raising_app(), raise_server_exceptions=False) as client:
         response = client.get(path)
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
@@ -161,7 +161,7 @@ def test_500_logs_the_traceback_and_hides_it(path: str, caplog: pytest.LogCaptur
 
 
 def test_500_shows_the_traceback_in_debug(caplog: pytest.LogCaptureFixture) -> None:
-    with Client(raising_app(debug=True)) as client:
+    with Client(raising_app(debug=True), raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status_code == 500
     assert "Traceback" in response.text
@@ -173,7 +173,7 @@ def test_debug_of_a_mounted_app_applies_to_its_routes() -> None:
     parent = App()
     parent.mount("/child", raising_app(debug=True))
     parent.add_route("/own", lambda request: 1 / 0)
-    with Client(parent) as client:
+    with Client(parent, raise_server_exceptions=False) as client:
         assert "ValueError" in client.get("/child/boom").text
         assert client.get("/own").text == "Internal Server Error"
 
@@ -209,7 +209,7 @@ def test_json_error_body_when_accept_asks_for_json(accept: str, wants_json: bool
 
 
 def test_500_json_body_when_accept_asks_for_json(caplog: pytest.LogCaptureFixture) -> None:
-    with Client(raising_app()) as client:
+    with Client(raising_app(), raise_server_exceptions=False) as client:
         response = client.get("/boom", headers={"Accept": "application/json"})
     assert response.status_code == 500
     assert response.json() == {"error": "Internal Server Error", "status": 500}
@@ -323,7 +323,7 @@ def test_failing_handler_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> No
     def broken(request: Request, exc: ValueError) -> None:
         raise RuntimeError("handler bug")
 
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status_code == 500 and response.text == "Internal Server Error"
     assert "handler bug" in caplog.text
@@ -337,7 +337,7 @@ def test_handlers_of_mounted_apps_apply_to_their_routes_and_prefix() -> None:
     parent.add_route("/boom", lambda r: int("x"))
     parent.add_exception_handler(KeyError, lambda r, e: PlainTextResponse("parent key", 400))
     parent.mount("/child", child)
-    with Client(parent) as client:
+    with Client(parent, raise_server_exceptions=False) as client:
         assert client.get("/child/boom").text == "child value"
         assert client.get("/child/nowhere").text == "child 404"  # misses under its prefix
         assert client.get("/nowhere").text == "Not Found"  # not the parent's

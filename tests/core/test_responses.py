@@ -40,8 +40,8 @@ def serve(response_factory: Any, *, debug: bool = False) -> App:
     return app
 
 
-def get(response_factory: Any, **kwargs: Any) -> Any:
-    with Client(serve(response_factory)) as client:
+def get(response_factory: Any, raise_server_exceptions: bool = True, **kwargs: Any) -> Any:
+    with Client(serve(response_factory), raise_server_exceptions=raise_server_exceptions) as client:
         return client.get("/", **kwargs)
 
 
@@ -139,7 +139,7 @@ def test_json_unserialisable_is_a_500(
     monkeypatch: pytest.MonkeyPatch, use_orjson: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(codec_module, "_HAS_ORJSON", use_orjson)
-    response = get(lambda: JSONResponse({"when": object()}))
+    response = get(lambda: JSONResponse({"when": object()}), raise_server_exceptions=False)
     assert response.status_code == 500
     assert "not JSON serializable" in caplog.text
 
@@ -457,7 +457,7 @@ def test_redirect_cannot_smuggle_headers() -> None:
 def test_bad_header_at_construction_is_a_500_with_a_log_line(
     make: Any, message: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Client(serve(make)) as client:
+    with Client(serve(make), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
@@ -485,7 +485,7 @@ def mutated(kind: str, value: str) -> Any:
 def test_bad_header_set_later_is_a_500_with_a_log_line(
     kind: str, value: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Client(serve(mutated(kind, value))) as client:
+    with Client(serve(mutated(kind, value)), raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status_code == 500
     assert "injected" not in response.headers
@@ -495,7 +495,7 @@ def test_bad_header_set_later_is_a_500_with_a_log_line(
 
 def test_bad_header_in_debug_shows_the_reason() -> None:
     app = serve(lambda: Response("x", headers={"X-Bad": "a\nb"}), debug=True)
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         response = client.get("/")
     assert response.status_code == 500
     assert "InvalidHeader" in response.text and "CR, LF or NUL" in response.text
@@ -516,7 +516,7 @@ def test_bad_header_on_http_error_and_in_handler(caplog: pytest.LogCaptureFixtur
     def on_key_error(request: Request, exc: KeyError) -> Response:
         return Response("handled", headers={"X-Bad": "\n"})
 
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         assert client.get("/error").status_code == 500
         assert client.get("/handled").status_code == 500
     assert caplog.text.count("CR, LF or NUL") >= 2

@@ -12,7 +12,7 @@ import pytest
 
 from microrest import App, Converter, Request, register_converter
 from microrest.errors import ConfigurationError, RouteConflict
-from microrest.routing import CONVERTERS, Router
+from microrest.routing import CONVERTERS, Miss, Router
 from microrest.routing.route import Route
 from microrest.testing import Client
 
@@ -59,7 +59,7 @@ def test_lookup_cost_does_not_scan_templates() -> None:
         router.add(route)
     assert len(router.root.static) == 1000
     hit = router.lookup("GET", "/r999/5")
-    assert hit is not None and hit[1] == {"x": 5}
+    assert not isinstance(hit, Miss) and hit[1] == {"x": 5}
 
 
 def test_template_params_are_converted() -> None:
@@ -628,3 +628,22 @@ async def test_root_path_is_stripped_before_routing() -> None:
     answer = await call(app, "GET", "/api/list/", root_path="/api", query=b"a=1")
     assert answer.status == 308
     assert answer.header("location") == "/api/list?a=1"
+
+
+def test_lookup_says_which_miss_it_was() -> None:
+    app = App()
+    app.add_route("/static", echo, ["POST"])
+    app.add_route("/items/{id:int}", echo, ["PUT"])
+    app.add_route(re.compile(r"/re/(\d+)"), echo, ["DELETE"])
+    router = app.router
+    for path, method in (("/static", "POST"), ("/items/3", "PUT"), ("/re/7", "DELETE")):
+        hit = router.lookup(method, path)
+        assert not isinstance(hit, Miss)
+        route, params, groups = hit
+        assert route.endpoint is echo
+        assert isinstance(params, dict) and isinstance(groups, tuple)
+        assert router.lookup("GET", path) is Miss.WRONG_METHOD
+    assert router.lookup("GET", "/nothing/here") is Miss.NO_ROUTE
+    assert not Miss.WRONG_METHOD and not Miss.NO_ROUTE  # as None/False were
+    assert router.lookup("DELETE", "/re/7") == (app.router.all_routes[2], {}, ("7",))
+    assert router.resolve("GET", "/static").kind == "not_allowed"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from microrest import App, Request
+from microrest import App, PlainTextResponse, Request
 from microrest.testing import AsyncClient, Client, lifespan
 from microrest.types import Receive, Scope, Send
 
@@ -137,13 +139,10 @@ def test_client_against_a_foreign_asgi_app_and_raise_server_exceptions() -> None
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"foreign"})
 
-    with Client(foreign) as client:
+    with Client(foreign, raise_server_exceptions=False) as client:
         assert client.get("/").text == "foreign"
         assert client.get("/raise").status_code == 500
-    with (
-        Client(foreign, raise_server_exceptions=True) as client,
-        pytest.raises(ValueError, match="foreign failure"),
-    ):
+    with Client(foreign) as client, pytest.raises(ValueError, match="foreign failure"):
         client.get("/raise")
 
 
@@ -154,10 +153,71 @@ def test_raise_server_exceptions_reraises_what_the_pipeline_answered_with_500() 
     async def crash(request: Request) -> None:
         raise KeyError("boom")
 
-    with Client(app) as client:
+    with Client(app, raise_server_exceptions=False) as client:
         assert client.get("/crash").status_code == 500
-    with Client(app, raise_server_exceptions=True) as client, pytest.raises(KeyError, match="boom"):
+    # the default, as Starlette's: the exception reaches the test
+    with Client(app) as client, pytest.raises(KeyError, match="boom"):
         client.get("/crash")
+
+
+@pytest.mark.anyio
+async def test_async_client_raises_server_exceptions_by_default() -> None:
+    app = App()
+
+    @app.get("/crash")
+    async def crash(request: Request) -> None:
+        raise RuntimeError("boom")
+
+    @app.get("/handled")
+    async def handled(request: Request) -> None:
+        raise LookupError("handled")
+
+    app.add_exception_handler(LookupError, lambda request, exc: PlainTextResponse("ok", 409))
+    async with AsyncClient(app) as client:
+        with pytest.raises(RuntimeError, match="boom"):
+            await client.get("/crash")
+        # an exception a handler answered is no server error: the answer comes back
+        assert (await client.get("/handled")).status_code == 409
+    async with AsyncClient(app, raise_server_exceptions=False) as client:
+        assert (await client.get("/crash")).status_code == 500
+
+
+def test_one_transport_per_client_and_state_from_the_lifespan() -> None:
+    events: list[str] = []
+    app = lifespan_app(events)
+    client = Client(app)
+    transport = client._transport
+    with client:
+        assert client.get("/token").json() == {"token": "t-1"}  # the state entered later
+        assert client.get("/token").status_code == 200
+        assert client._transport is transport
+    assert isinstance(transport, httpx.BaseTransport)
+    asgi = getattr(transport, "asgi", None)
+    assert isinstance(asgi, httpx.ASGITransport)  # built once, with the client
+
+
+def test_the_clients_import_without_pytest() -> None:
+    code = (
+        "import sys\n"
+        "class NoPytest:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pytest' or name.startswith(('pytest.', '_pytest')):\n"
+        "            raise ImportError('pytest is not installed here')\n"
+        "sys.meta_path.insert(0, NoPytest())\n"
+        "from microrest import App\n"
+        "from microrest.testing import AsyncClient, Client\n"
+        "app = App()\n"
+        "app.add_route('/', lambda request: 'hi')\n"
+        "with Client(app) as client:\n"
+        "    assert client.get('/').text == 'hi'\n"
+        "assert 'pytest' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_compressed_responses_are_decoded_once() -> None:
@@ -215,4 +275,4 @@ async def test_microrest_async_client_fixture(
 def test_plugin_is_registered(pytestconfig: pytest.Config) -> None:
     plugin = pytestconfig.pluginmanager.get_plugin("microrest")
     assert plugin is not None
-    assert plugin.__name__ == "microrest.testing"
+    assert plugin.__name__ == "microrest.pytest_plugin"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .converters import CONVERTERS, Converter, register_converter
-from .matcher import Resolution, Router
+from .matcher import Hit, Miss, Resolution, ResolutionKind, Router
 from .route import HTTP_METHODS, Route, RouteInfo, TrailingSlash
 from .templates import Template, parse_template
 
@@ -11,7 +11,10 @@ __all__ = [
     "CONVERTERS",
     "HTTP_METHODS",
     "Converter",
+    "Hit",
+    "Miss",
     "Resolution",
+    "ResolutionKind",
     "Route",
     "RouteInfo",
     "Router",

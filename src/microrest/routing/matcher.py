@@ -2,16 +2,18 @@
 
 Static paths live in a dict, templates in a segment trie, regexes in a list tried after both
 in registration order. ``lookup`` is the hot path and answers only the common case (first
-candidate has the method); ``resolve`` is the complete answer used for everything else: 405
-with the union of methods, automatic HEAD/OPTIONS, trailing slashes, black-box mounts.
+candidate has the method) with a ``Hit``, else says which ``Miss`` it was; ``resolve`` is the
+complete answer used for everything else: 405 with the union of methods, automatic
+HEAD/OPTIONS, trailing slashes, black-box mounts.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..errors import RouteConflict
 from .route import REGEX_SYNTAX, Route, qualname_of, source_of
@@ -21,9 +23,35 @@ if TYPE_CHECKING:
     from ..app import App
     from ..types import ASGIApp
 
-__all__ = ["Resolution", "Router"]
+__all__ = ["Hit", "Miss", "Resolution", "ResolutionKind", "Router"]
 
 _NO_GROUPS: tuple[Any, ...] = ()
+
+Hit: TypeAlias = tuple[Route, dict[str, Any], tuple[Any, ...]]
+"""``lookup``'s answer when the first route on the path takes the method:
+``(route, path_params, regex_groups)``. A plain tuple, not a NamedTuple: building one per request
+is measurably slower on the hot path, and callers unpack it anyway."""
+
+
+class Miss(enum.Enum):
+    """Why ``lookup`` found no route to call. Falsy, as the ``None``/``False`` it replaces were,
+    so ``if not hit`` still tells a miss from a ``Hit`` (dispatch uses a cheaper type test)."""
+
+    WRONG_METHOD = "wrong_method"
+    """A route matches the path but not the method: ``resolve`` decides (405, automatic HEAD or
+    OPTIONS, a later candidate that has the method)."""
+    NO_ROUTE = "no_route"
+    """No route matches the path: a 404, unless ``plain_miss`` says a mount or the
+    trailing-slash twin may still answer."""
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+WRONG_METHOD = Miss.WRONG_METHOD
+NO_ROUTE = Miss.NO_ROUTE
+
+ResolutionKind = Literal["route", "options", "not_allowed", "not_found", "redirect", "mount"]
 
 
 class Leaf:
@@ -59,7 +87,7 @@ class Node:
 class Resolution:
     """The complete answer for one request line."""
 
-    kind: str  # "route" | "options" | "not_allowed" | "not_found" | "redirect" | "mount"
+    kind: ResolutionKind
     route: Route | None = None
     params: dict[str, Any] = field(default_factory=dict)
     groups: tuple[Any, ...] = ()
@@ -186,36 +214,34 @@ class Router:
 
     # matching ---------------------------------------------------------------------------
 
-    def lookup(
-        self, method: str, path: str
-    ) -> tuple[Route, dict[str, Any], tuple[Any, ...]] | Literal[False] | None:
-        """The hot path: the first candidate, if it takes ``method``.
+    def lookup(self, method: str, path: str) -> Hit | Miss:
+        """The hot path: the first candidate, if it takes ``method`` (a ``Hit``).
 
-        None when a route matches the path but not the method (``resolve`` says what then);
-        False when no route matches the path at all.
+        ``Miss.WRONG_METHOD`` when a route matches the path but not the method (``resolve``
+        says what then); ``Miss.NO_ROUTE`` when no route matches the path at all.
         """
         leaf = self.static.get(path)
         if leaf is not None:
             route = leaf.get(method)
             if route is not None:
                 return route, {}, _NO_GROUPS
-            return None
+            return WRONG_METHOD
         params: dict[str, Any] = {}
         parts = path.split("/")
-        leaf = _first(self.root, parts, 1, len(parts), params)
+        leaf = _first_matching_leaf(self.root, parts, 1, len(parts), params)
         if leaf is not None:
             route = leaf.get(method)
             if route is not None:
                 return route, params, _NO_GROUPS
-            return None
+            return WRONG_METHOD
         for first, leaf in self._regexes_for(parts):
             found = _regex_match(first, path)
             if found is not None:
                 route = leaf.get(method)
                 if route is not None:
                     return route, found.groupdict(), found.groups()
-                return None
-        return False
+                return WRONG_METHOD
+        return NO_ROUTE
 
     def candidates(self, path: str) -> Iterator[tuple[Leaf, dict[str, Any], tuple[Any, ...]]]:
         """Every leaf matching ``path``, in priority order."""
@@ -223,14 +249,15 @@ class Router:
         if leaf is not None:
             yield leaf, {}, _NO_GROUPS
         parts = path.split("/")
-        yield from ((leaf, params, _NO_GROUPS) for leaf, params in _all(self.root, parts, 1, {}))
+        templated = _every_matching_leaf(self.root, parts, 1, {})
+        yield from ((leaf, params, _NO_GROUPS) for leaf, params in templated)
         for first, leaf in self._regexes_for(parts):
             found = _regex_match(first, path)
             if found is not None:
                 yield leaf, found.groupdict(), found.groups()
 
     def resolve(self, method: str, path: str, query: bytes = b"") -> Resolution:
-        """The complete answer; used when ``lookup`` returned None."""
+        """The complete answer; used when ``lookup`` missed and ``plain_miss`` is not sure."""
         resolution = self._resolve_exact(method, path)
         if resolution.kind != "not_found" or path == "/":
             return resolution
@@ -271,7 +298,9 @@ class Router:
                     allowed.add("OPTIONS")
         if matched:
             allowed.discard("*")
-            kind = "options" if method == "OPTIONS" and "OPTIONS" in allowed else "not_allowed"
+            kind: ResolutionKind = (
+                "options" if method == "OPTIONS" and "OPTIONS" in allowed else "not_allowed"
+            )
             return Resolution(
                 kind, allowed=sorted(allowed), owner=self.owner_of(path), policy=policy
             )
@@ -283,12 +312,12 @@ class Router:
     def _exists(self, path: str) -> bool:
         """Whether any route matches ``path``: the cheap test before a full resolution."""
         parts = path.split("/")
-        if path in self.static or _first(self.root, parts, 1, len(parts), {}) is not None:
+        if path in self.static or _first_matching_leaf(self.root, parts, 1, len(parts), {}):
             return True
         return any(_regex_match(route, path) is not None for route, _ in self._regexes_for(parts))
 
     def plain_miss(self, path: str) -> bool:
-        """After ``lookup`` returned False: is this a 404 with nothing else to try?
+        """After ``lookup`` missed with ``Miss.NO_ROUTE``: a 404 with nothing else to try?
 
         True when no black-box mount covers ``path`` and its trailing-slash twin matches no
         route either, so neither a mount, a redirect nor an 'ignore' policy can apply.
@@ -354,7 +383,7 @@ def _regex_match(route: Route, path: str) -> Any:
     return None
 
 
-def _first(
+def _first_matching_leaf(
     node: Node, parts: list[str], index: int, end: int, params: dict[str, Any]
 ) -> Leaf | None:
     """The first leaf matching ``parts[index:]``, depth first: static, then converters by weight."""
@@ -370,7 +399,7 @@ def _first(
     part = parts[index]
     child = node.static.get(part)
     if child is not None:
-        found = _first(child, parts, index + 1, end, params)
+        found = _first_matching_leaf(child, parts, index + 1, end, params)
         if found is not None:
             return found
     for segment, child in node.dynamic:
@@ -382,7 +411,7 @@ def _first(
                 continue
         elif not segment.match(part, params):
             continue
-        found = _first(child, parts, index + 1, end, params)
+        found = _first_matching_leaf(child, parts, index + 1, end, params)
         if found is not None:
             return found
         _forget(segment, params)
@@ -392,9 +421,10 @@ def _first(
     return None
 
 
-def _all(
+def _every_matching_leaf(
     node: Node, parts: list[str], index: int, params: dict[str, Any]
 ) -> Iterator[tuple[Leaf, dict[str, Any]]]:
+    """Every leaf matching ``parts[index:]`` with its params, in priority order (for resolve)."""
     if index == len(parts):
         if node.leaf is not None:
             yield node.leaf, dict(params)
@@ -402,11 +432,11 @@ def _all(
     part = parts[index]
     child = node.static.get(part)
     if child is not None:
-        yield from _all(child, parts, index + 1, params)
+        yield from _every_matching_leaf(child, parts, index + 1, params)
     for segment, child in node.dynamic:
         scratch = dict(params)
         if segment.match(part, scratch):
-            yield from _all(child, parts, index + 1, scratch)
+            yield from _every_matching_leaf(child, parts, index + 1, scratch)
     for segment, leaf in node.rest:
         assert segment.name is not None
         yield leaf, {**params, segment.name: "/".join(parts[index:])}

@@ -94,6 +94,34 @@ def _normalise_methods(methods: Iterable[str] | None, where: str) -> frozenset[s
     return frozenset(result)
 
 
+def _check_arity(pattern: str | re.Pattern[str], endpoint: Callable[..., Any], raw: bool) -> None:
+    """The core calls a handler with the request alone, a raw endpoint with (scope, receive,
+    send): say so now rather than with a TypeError on the first request."""
+    try:
+        signature = inspect.signature(endpoint)
+    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
+        return
+    where = pattern if isinstance(pattern, str) else pattern.pattern
+    name = qualname_of(endpoint)
+    if raw:
+        try:
+            signature.bind(None, None, None)
+        except TypeError:
+            raise ConfigurationError(
+                f"route {where!r}: the raw endpoint {name} must take (scope, receive, send), "
+                f"as an ASGI app does; its signature is {signature}"
+            ) from None
+        return
+    try:
+        signature.bind(None)
+    except TypeError:
+        raise ConfigurationError(
+            f"route {where!r}: the handler {name} must take the request as its one positional "
+            f"parameter (def {getattr(endpoint, '__name__', 'handler')}(request): ...); "
+            f"its signature is {signature}"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class RouteInfo:
     """One row of ``App.routes()``: a method on a path, who handles it and where it is."""
@@ -146,8 +174,13 @@ class Route:
         trailing_slash: TrailingSlash | None = None,
         source: object = None,
     ) -> None:
+        if not isinstance(pattern, (str, re.Pattern)):
+            raise ConfigurationError(
+                f"route pattern must be a str template or a compiled regex, got {pattern!r}"
+            )
         if not callable(endpoint):
             raise ConfigurationError(f"route {pattern!r}: endpoint {endpoint!r} is not callable")
+        self.check_endpoint(pattern, endpoint, raw)
         if trailing_slash is not None and trailing_slash not in TRAILING_SLASH_POLICIES:
             raise ConfigurationError(
                 f"trailing_slash must be one of {TRAILING_SLASH_POLICIES}, got {trailing_slash!r}"
@@ -208,6 +241,13 @@ class Route:
         self.auto_options = app.auto_options
         if not self.raw:
             self.call = app.concurrency.wrap(self.endpoint)
+
+    def check_endpoint(
+        self, pattern: str | re.Pattern[str], endpoint: Callable[..., Any], raw: bool
+    ) -> None:
+        """Refuse, at registration, an endpoint the core could not call (a route kind that
+        calls its endpoint differently says so here)."""
+        _check_arity(pattern, endpoint, raw)
 
     def with_prefix(self, prefix: str) -> Route:
         """A copy mounted under ``prefix``, keeping owner and policies."""

@@ -226,7 +226,7 @@ def test_an_unserialisable_response_is_a_500() -> None:
     def op(request: Any, response: Any, context: Any) -> None:
         response.value = object()
 
-    with Client(service) as http:
+    with Client(service, raise_server_exceptions=False) as http:
         response = http.post("/api/0/op", content=b"{}")
     assert response.status_code == 500
     assert b"object" not in response.content

@@ -22,8 +22,10 @@ def connect() -> Iterator[Callable[..., Client]]:
     """``connect(server)`` -> an in-process client, closed at the end of the test."""
     with ExitStack() as stack:
 
-        def make(server: Any) -> Client:
-            return stack.enter_context(Client(server))
+        def make(server: Any, raise_server_exceptions: bool = False) -> Client:
+            # False: these tests look at the 500s the core answers for failing handlers.
+            client = Client(server, raise_server_exceptions=raise_server_exceptions)
+            return stack.enter_context(client)
 
         yield make
 

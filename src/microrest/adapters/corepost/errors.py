@@ -101,8 +101,9 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
             text += "\n" + "".join(traceback.format_exception(exc))
         return answer(request, Response(500, text, TEXT_HEADERS))
 
-    app.add_exception_handler(RESTException, on_rest_exception)
-    app.add_exception_handler(NotFound, on_not_found)
-    app.add_exception_handler(MethodNotAllowed, on_not_allowed)
-    app.add_exception_handler(HTTPError, on_http_error)
-    app.add_exception_handler(Exception, on_exception)
+    # Style defaults: a handler the user registers on this app or any app above ranks first.
+    app.add_style_exception_handler(RESTException, on_rest_exception)
+    app.add_style_exception_handler(NotFound, on_not_found)
+    app.add_style_exception_handler(MethodNotAllowed, on_not_allowed)
+    app.add_style_exception_handler(HTTPError, on_http_error)
+    app.add_style_exception_handler(Exception, on_exception)

@@ -1,7 +1,9 @@
 """CorePost's REST exceptions: raise one and its ``response`` is sent as is.
 
 The ``x-corepost-resource``/``x-corepost-value`` headers tell a client which resource and
-which identifier were at fault, as the original did.
+which identifier were at fault, as the original did. ``RESTException`` is a core ``HTTPError``,
+so a handler for ``HTTPError`` (or a status) on an app above catches it before CorePost's own
+answer does.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from ...errors import HTTPError
 from .response import Response
 
 __all__ = [
@@ -21,12 +24,16 @@ __all__ = [
 ]
 
 
-class RESTException(Exception):
+class RESTException(HTTPError):
     """Carries a complete :class:`Response` that replaces the handler's result."""
 
     def __init__(self, response: Response) -> None:
-        super().__init__(response.entity)
+        # Not HTTPError.__init__: CorePost lets a REST exception carry any status.
+        Exception.__init__(self, response.entity)
         self.response = response
+        self.status_code = response.code
+        self.detail = str(response.entity)
+        self.headers = list(response.headers.items())
 
 
 _PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))

@@ -31,12 +31,17 @@ from .errors import HTTPError
 from .events import ANSWERS, Event
 
 if TYPE_CHECKING:
+    from ...requests import Request as CoreRequest
     from ...types import ASGIApp, Message, Receive, Scope, Send
     from .dispatcher import Pattern
     from .response import Response
     from .server import Server
 
-__all__ = ["Exchange", "logger"]
+__all__ = ["ERROR_CHARSET_KEY", "Exchange", "answer_error", "logger"]
+
+# Set when a handler's error goes to the pipeline: the charset of its ``msg``, and the mark that
+# the error came from a VestesPy handler (a core miss outside them keeps the core's answer).
+ERROR_CHARSET_KEY = "vestespy.error_charset"
 
 logger = logging.getLogger("microrest.error")
 # The methods the original's parser accepted; it answered 400 to any other.
@@ -115,7 +120,11 @@ class Exchange:
                 if response._pending is not None:
                     await wire.flush(response)
         except (HTTPError, CoreHTTPError) as exc:
-            await wire.answer_error(request, response, exc)
+            if await wire.settle_error(response, exc):
+                # The core's pipeline answers: the user's handlers on this app and the apps
+                # above first, then VestesPy's own answer (``answer_error``, the style default).
+                scope[ERROR_CHARSET_KEY] = response.charset
+                raise
             return
         except ClientDisconnect:
             raise
@@ -179,19 +188,28 @@ class _Wire:
         await response(self.scope, receive, self.send)
         self.completed = True
 
-    async def answer_error(
-        self, request: object, response: Response, exc: HTTPError | CoreHTTPError
-    ) -> None:
+    async def settle_error(self, response: Response, exc: HTTPError | CoreHTTPError) -> bool:
+        """What a handler sent before raising goes out; True if an error answer can follow."""
         pending = response.take_pending()
         if pending is not None and not self.started:
             await self.send_response(pending)
         if self.started:
             logger.warning("HTTPError %s raised after the response was sent; ignored", exc)
-            return
+            return False
         response.discard()
-        if isinstance(exc, HTTPError):
-            body = exc.msg.encode(response.charset) if isinstance(exc.msg, str) else exc.msg
-            answer = CoreResponse(body, exc.code)
-        else:
-            answer = CoreResponse(exc.detail, exc.status_code, exc.headers)
-        await self.send_response(answer)
+        return True
+
+
+def answer_error(request: CoreRequest, exc: Exception) -> CoreResponse:
+    """VestesPy's answer to an ``HTTPError`` raised by its handlers: its style default.
+
+    ``code`` and ``msg`` as they are, no Content-Type; a core ``HTTPError`` from a handler is
+    answered the same way. Anything else is declined (re-raised) for the core to answer.
+    """
+    if isinstance(exc, HTTPError):
+        charset = request.scope.get(ERROR_CHARSET_KEY, "utf-8")
+        body = exc.msg.encode(charset) if isinstance(exc.msg, str) else exc.msg
+        return CoreResponse(body, exc.code)
+    if isinstance(exc, CoreHTTPError) and ERROR_CHARSET_KEY in request.scope:
+        return CoreResponse(exc.detail, exc.status_code, exc.headers)
+    raise exc

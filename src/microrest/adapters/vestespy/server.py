@@ -18,11 +18,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ...app import App
+from ...errors import HTTPError as CoreHTTPError
 from ...limits import Limits
 from ...toolkit import is_async_callable
 from .dispatcher import DispatchHandler, Pattern
 from .events import EventManager, Handler
-from .exchange import Exchange
+from .exchange import Exchange, answer_error
 from .request import Request
 from .response import Response
 from .websocket import serve_websockets
@@ -125,6 +126,8 @@ class Server(EventManager):
             auto_options=False,
             limits=Limits(max_body_size=max_body_size),
         )
+        # VestesPy's answer to its handlers' HTTPErrors, below the user's handlers.
+        self.app.add_style_exception_handler(CoreHTTPError, answer_error)
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._sealed = False
         self._runner: Runner | None = None

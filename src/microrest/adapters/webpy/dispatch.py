@@ -118,6 +118,10 @@ class Plan:
         return entry
 
 
+def _status_of(exc: Exception) -> int:
+    return exc.status_code if isinstance(exc, CoreHTTPError) else 500
+
+
 class Dispatcher:
     """The request pipeline of one ``HTTPServer``."""
 
@@ -145,8 +149,17 @@ class Dispatcher:
         """The core endpoint of one regex route: groups from the core's match."""
         return functools.partial(self.handle, plan=self.plan(handler_class))
 
+    async def on_error_route(self, request: Request, exc: Exception) -> Response:
+        """The user's error routes, asked before the handlers of the apps above; an error no
+        error route matches is declined (re-raised), so the search goes on."""
+        if self.error_class(_status_of(exc)) is HTTPErrorHandler:
+            raise exc
+        wrapped = HTTPRequest(self.server, request)
+        return await self.error(wrapped, HTTPResponse(wrapped), NO_GROUPS, exc)
+
     async def on_core_error(self, request: Request, exc: Exception) -> Response:
-        """Routing misses, limits and body errors found by the core, through error routes."""
+        """web.py's default answer (a style default, below the user's handlers): core misses,
+        limits and body errors, and what the handlers raised, through the error routes."""
         if (
             type(exc) is NotFound
             and not exc.headers
@@ -216,6 +229,10 @@ class Dispatcher:
             raise
         except Exception as exc:
             _close_body(result)  # a stream the handler returned is never sent now
+            if self.error_class(_status_of(exc)) is HTTPErrorHandler:
+                # No error route of the user's for it: the handlers on the apps above come
+                # first, then web.py's default page (``on_core_error``).
+                raise
             return await self.error(wrapped, response, groups, exc)
 
     async def call(self, handler: HTTPHandler, plan: Plan) -> Any:

@@ -168,7 +168,12 @@ class HTTPServer:
         )
         self.dispatcher = Dispatcher(self, self.app.concurrency)
         self.dispatcher.error_routes = list(self.error_routes.items())
-        self.app.add_exception_handler(CoreHTTPError, self.dispatcher.on_core_error)
+        # The user's error routes rank first, then handlers on the apps above, then the default.
+        if self.error_routes:
+            self.app.add_exception_handler(Exception, self.dispatcher.on_error_route)
+        # Keyed on HTTPError too: a miss finds it two MRO steps sooner than through Exception.
+        self.app.add_style_exception_handler(CoreHTTPError, self.dispatcher.on_core_error)
+        self.app.add_style_exception_handler(Exception, self.dispatcher.on_core_error)
         # Per handler class, the core route carrying its own body bound (compat mode swaps it in)
         self._compat_routes: dict[type[HTTPHandler], Route] = {}
         if compat:
@@ -260,7 +265,7 @@ class HTTPServer:
                 if own is not None:
                     scope["route"] = own  # the handler's body bound, not the catch-all's
                 return await self.dispatcher.handle(request, self.dispatcher.plan(handler), groups)
-        return await self.dispatcher.on_core_error(request, CoreHTTPError(404))
+        raise CoreHTTPError(404)  # answered like any miss: error routes, user's, default
 
     # the original's server controls -----------------------------------------------------------
 
