@@ -13,8 +13,15 @@ from starlette.datastructures import State
 from starlette.middleware import Middleware
 
 from .concurrency import Concurrency, SyncMode, is_async_callable
-from .errors import ClientDisconnect, ConfigurationError, InvalidHeader, MethodNotAllowed, NotFound
-from .limits import Limits
+from .errors import (
+    ClientDisconnect,
+    ConfigurationError,
+    HTTPError,
+    InvalidHeader,
+    MethodNotAllowed,
+    NotFound,
+)
+from .limits import Limits, oversized_request, request_bounds
 from .pipeline import ExceptionHandler, handle_exception, logger
 from .requests import Request
 from .responses import (
@@ -121,6 +128,7 @@ class App:
         self._children: list[App] = []
         self._mounted_in: list[tuple[App, str]] = []
         self._stack: ASGIApp | None = None
+        self._bounds = request_bounds(self.limits)
         for route in routes or ():
             self.add(route)
 
@@ -309,7 +317,33 @@ class App:
         stack = self._stack
         if stack is None:
             stack = self._stack = self.build_middleware_stack()
+            self._bounds = request_bounds(self.limits)
+        if scope["type"] == "http":
+            # Limits' URL and header bounds, before middleware and routing. Inlined on purpose:
+            # the same check as a function call cost twice as many instructions per request.
+            url_bound, count_bound, bytes_bound = self._bounds
+            headers = scope["headers"]
+            raw = scope.get("raw_path")
+            url = len(raw) if raw is not None else len(scope["path"])
+            total = 0
+            for name, value in headers:
+                total += len(name) + len(value)
+            if (
+                total > bytes_bound
+                or len(headers) > count_bound
+                or url + len(scope.get("query_string", b"")) > url_bound
+            ):
+                await self._refuse_oversized(scope, receive, send)
+                return
         await stack(scope, receive, send)
+
+    async def _refuse_oversized(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """414/431 before middleware and routing, through this app's error handlers."""
+        status = oversized_request(scope, self.limits) or 431
+        detail = "URI Too Long" if status == 414 else "Request Header Fields Too Large"
+        if scope["method"] == "HEAD":
+            send = _head_send(send)
+        await handle_exception(self, None, Request(scope, receive), HTTPError(status, detail), send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one connection: the innermost layer, inside the middleware."""
@@ -460,9 +494,10 @@ class App:
                 started = True
                 await receive()
         except BaseException:
+            # The server logs the message it is sent (uvicorn: once, on uvicorn.error); logging
+            # it here as well printed every startup failure twice.
             text = traceback.format_exc()
             kind = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
-            logger.error("lifespan failed:\n%s", text)
             await send({"type": kind, "message": text})
             raise
         await send({"type": "lifespan.shutdown.complete"})
