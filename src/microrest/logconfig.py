@@ -17,9 +17,9 @@ from typing import Any
 from .errors import ConfigurationError
 
 __all__ = [
-    "LOG_FORMAT",
-    "LOGGERS",
     "JSONFormatter",
+    "LOGGERS",
+    "LOG_FORMAT",
     "load_log_config",
     "logging_config",
 ]

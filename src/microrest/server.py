@@ -27,8 +27,8 @@ from .errors import ConfigurationError
 from .logconfig import logging_config
 
 __all__ = [
-    "SERVER_BOUNDS",
     "AddressInUse",
+    "SERVER_BOUNDS",
     "Server",
     "find_import_string",
     "run",
@@ -182,7 +182,9 @@ class Server:
         self.ssl_keyfile = ssl_keyfile
         self.ssl_certfile = ssl_certfile
         self.log_level = log_level
-        self.log_config = log_config if log_config is not None else logging_config(log_level)
+        # None: microrest's configuration (logconfig.logging_config), except for a background
+        # start() in a process whose logging is already set up, which is left alone.
+        self.log_config = log_config
         self.reload = reload
         self.factory = factory
         self.app_dir = app_dir
@@ -227,15 +229,18 @@ class Server:
             "ssl_keyfile": self.ssl_keyfile,
             "ssl_certfile": self.ssl_certfile,
             "log_level": self.log_level,
-            "log_config": self.log_config,
+            "log_config": self.log_config or logging_config(self.log_level),
             "factory": self.factory,
             **self.options,
         }
 
-    def _config(self, app: Any) -> uvicorn.Config:
+    def _config(self, app: Any, *, configure_logging: bool = True) -> uvicorn.Config:
         if self.app_dir is not None and self.app_dir not in sys.path:
             sys.path.insert(0, self.app_dir)
-        return uvicorn.Config(app, **self._uvicorn_options())
+        options = self._uvicorn_options()
+        if not configure_logging:
+            options["log_config"] = self.log_config
+        return uvicorn.Config(app, **options)
 
     def serve(self) -> None:
         """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread).
@@ -298,7 +303,10 @@ class Server:
             self._start_process()
             return
         sock = self._bind()
-        server = self._server = uvicorn.Server(self._config(self.app))
+        # Configure logging only where nobody has: a script's start(), not a test run or an
+        # application that set up its own handlers.
+        configure = self.log_config is not None or not logging.getLogger().handlers
+        server = self._server = uvicorn.Server(self._config(self.app, configure_logging=configure))
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="microrest-server", daemon=True
         )
@@ -328,7 +336,7 @@ class Server:
             "ssl_keyfile": self.ssl_keyfile,
             "ssl_certfile": self.ssl_certfile,
             "log_level": self.log_level,
-            "log_config": self.log_config,
+            "log_config": self.log_config or logging_config(self.log_level),
             "reload": self.reload,
             "factory": self.factory,
             "app_dir": self.app_dir or app_dir,
