@@ -3,10 +3,17 @@
 - A Python block runs in its own interpreter (a fresh process: blocks define apps, register
   routes and may start servers that stop by themselves), with the repository importable and a
   temporary working directory, and must exit 0 within ``TIMEOUT`` seconds.
-- A shell block runs under ``bash -euo pipefail`` with ``.venv/bin`` first on ``PATH``.
+- A shell block runs under ``bash -euo pipefail`` from the repository root, with ``.venv/bin``
+  first on ``PATH``. In a block written as a terminal session (``$ `` prompts), only the prompted
+  lines (and their backslash continuations) run; the other lines are their output.
 - A block of either kind that talks to ``127.0.0.1:8000`` or ``localhost:8000`` (the port
   ``make run`` serves the showcase on) runs against the showcase, served by the test on a free
   port for the duration of the block; the port in the block is rewritten to that one.
+- A Python block whose first line is ``# examples/<path>.py`` is an excerpt of that file: it
+  must appear there line for line and in order (``...`` skips lines); the file itself runs in
+  tests/examples.
+- A block that uses a style adapter not in this tree yet (``microrest.adapters.<name>``) is
+  skipped, naming the adapter: it runs as soon as the adapter lands.
 - A block that cannot run carries ``<!-- not-run: <reason> -->`` on the line directly before its
   opening fence. It is reported as skipped with its reason; a marker without a reason fails.
 
@@ -34,6 +41,9 @@ RUN_LANGUAGES = {"python": "python", "py": "python", "sh": "sh", "bash": "sh", "
 NOT_RUN = re.compile(r"^\s*<!--\s*not-run:(?P<reason>.*?)-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)")
 SHOWCASE_URL = re.compile(r"\b(127\.0\.0\.1|localhost):8000\b")
+ADAPTER = re.compile(r"microrest\.adapters(?:\.(\w+)|\s+import\s+([\w, ]+))")
+ADAPTERS = ROOT / "src" / "microrest" / "adapters"
+EXCERPT = re.compile(r"^# (examples/[\w/]+\.py)\n")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,33 @@ class Block:
     @property
     def needs_showcase(self) -> bool:
         return bool(SHOWCASE_URL.search(self.code))
+
+    @property
+    def excerpt_of(self) -> str | None:
+        found = EXCERPT.match(self.code) if self.language == "python" else None
+        return found[1] if found else None
+
+    @property
+    def missing_adapters(self) -> list[str]:
+        names: set[str] = set()
+        for dotted, imported in ADAPTER.findall(self.code):
+            for name in [dotted] if dotted else imported.split(","):
+                names.add(name.strip().split(" ")[0])
+        return sorted(name for name in names if name and not (ADAPTERS / name).is_dir())
+
+    @property
+    def script(self) -> str:
+        """The code to run: for a terminal session, its prompted commands only."""
+        lines = self.code.splitlines()
+        if self.language != "sh" or not any(line.startswith("$ ") for line in lines):
+            return self.code
+        commands: list[str] = []
+        continued = False
+        for line in lines:
+            if line.startswith("$ ") or continued:
+                commands.append(line[2:] if line.startswith("$ ") and not continued else line)
+                continued = line.rstrip().endswith("\\")
+        return "\n".join(commands) + "\n"
 
 
 def documents() -> list[Path]:
@@ -108,7 +145,7 @@ def execute(block: Block, directory: Path) -> subprocess.CompletedProcess[str]:
         "MICROREST_DB": str(directory / "items.sqlite3"),
     }
     with ExitStack() as stack:
-        code = block.code
+        code = block.script
         if block.needs_showcase:
             port = stack.enter_context(showcase(directory))
             code = SHOWCASE_URL.sub(lambda found: f"{found[1]}:{port}", code)
@@ -121,7 +158,7 @@ def execute(block: Block, directory: Path) -> subprocess.CompletedProcess[str]:
         try:
             return subprocess.run(
                 command,
-                cwd=directory,
+                cwd=directory if block.language == "python" else ROOT,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -135,11 +172,30 @@ def execute(block: Block, directory: Path) -> subprocess.CompletedProcess[str]:
             )
 
 
+def lines_not_in(excerpt: str, source: str) -> list[str]:
+    """The excerpt's lines not found, in order, among the source's lines."""
+    lines = [line.rstrip() for line in source.splitlines()]
+    position = 0
+    missing = []
+    for wanted in excerpt.splitlines():
+        if not wanted.strip() or wanted.strip() == "...":
+            continue
+        try:
+            position = lines.index(wanted.rstrip(), position) + 1
+        except ValueError:
+            missing.append(wanted)
+    return missing
+
+
 @pytest.fixture(scope="session")
 def results(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, subprocess.CompletedProcess[str]]:
-    runnable = [block for block in BLOCKS if block.not_run is None]
+    runnable = [
+        block
+        for block in BLOCKS
+        if block.not_run is None and not block.missing_adapters and not block.excerpt_of
+    ]
     root = tmp_path_factory.mktemp("snippets")
     with ThreadPoolExecutor(PARALLEL) as pool:
         futures = {
@@ -159,6 +215,13 @@ def test_block_runs(block: Block, results: dict[str, subprocess.CompletedProcess
     if block.not_run is not None:
         assert block.not_run, f"{block.name}: 'not-run:' needs a reason"
         pytest.skip(f"not-run: {block.not_run}")
+    if block.excerpt_of:
+        source = (ROOT / block.excerpt_of).read_text(encoding="utf-8")
+        missing = lines_not_in(block.code.split("\n", 1)[1], source)
+        assert not missing, f"{block.name}: not in {block.excerpt_of}, in order: {missing}"
+        return
+    if block.missing_adapters:
+        pytest.skip(f"needs microrest.adapters.{', '.join(block.missing_adapters)}, not here yet")
     result = results[block.name]
     assert result.returncode == 0, (
         f"{block.name} ({block.language}) exited {result.returncode}\n"
