@@ -77,7 +77,8 @@ def live(
 def service(request: pytest.FixtureRequest, live: tuple[str, Path]) -> Iterator[Service]:
     base_url, db = live
     store = ItemStore(str(db))
-    for key in store.keys():
+    stored = store.keys()
+    for key in stored:
         store.delete(key)
     prefix = "" if request.param == "core" else f"/{request.param}"
     client = LiveClient(base_url)
