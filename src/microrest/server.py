@@ -182,8 +182,8 @@ class Server:
         self.ssl_keyfile = ssl_keyfile
         self.ssl_certfile = ssl_certfile
         self.log_level = log_level
-        # None: microrest's configuration (logconfig.logging_config), except for a background
-        # start() in a process whose logging is already set up, which is left alone.
+        # None: microrest's configuration (logconfig.logging_config), unless this process has
+        # set up logging itself (a handler on the root logger), which is then left alone.
         self.log_config = log_config
         self.reload = reload
         self.factory = factory
@@ -229,18 +229,22 @@ class Server:
             "ssl_keyfile": self.ssl_keyfile,
             "ssl_certfile": self.ssl_certfile,
             "log_level": self.log_level,
-            "log_config": self.log_config or logging_config(self.log_level),
+            "log_config": self._logging(),
             "factory": self.factory,
             **self.options,
         }
 
-    def _config(self, app: Any, *, configure_logging: bool = True) -> uvicorn.Config:
+    def _logging(self) -> dict[str, Any] | str | None:
+        if self.log_config is not None:
+            return self.log_config
+        if logging.getLogger().handlers:
+            return None  # configured by the application (or a test run): leave it alone
+        return logging_config(self.log_level)
+
+    def _config(self, app: Any) -> uvicorn.Config:
         if self.app_dir is not None and self.app_dir not in sys.path:
             sys.path.insert(0, self.app_dir)
-        options = self._uvicorn_options()
-        if not configure_logging:
-            options["log_config"] = self.log_config
-        return uvicorn.Config(app, **options)
+        return uvicorn.Config(app, **self._uvicorn_options())
 
     def serve(self) -> None:
         """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread).
@@ -255,7 +259,9 @@ class Server:
         except KeyboardInterrupt:
             pass  # uvicorn has already shut down gracefully: Ctrl-C is a normal way out
         except AddressInUse as exc:
-            logging.config.dictConfig(logging_config(self.log_level))  # one formatted line
+            configured = self._logging()
+            if isinstance(configured, dict):
+                logging.config.dictConfig(configured)  # one formatted line
             logger.error("%s", exc)
             raise SystemExit(1) from None
 
@@ -303,10 +309,7 @@ class Server:
             self._start_process()
             return
         sock = self._bind()
-        # Configure logging only where nobody has: a script's start(), not a test run or an
-        # application that set up its own handlers.
-        configure = self.log_config is not None or not logging.getLogger().handlers
-        server = self._server = uvicorn.Server(self._config(self.app, configure_logging=configure))
+        server = self._server = uvicorn.Server(self._config(self.app))
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="microrest-server", daemon=True
         )
@@ -336,7 +339,7 @@ class Server:
             "ssl_keyfile": self.ssl_keyfile,
             "ssl_certfile": self.ssl_certfile,
             "log_level": self.log_level,
-            "log_config": self.log_config or logging_config(self.log_level),
+            "log_config": self._logging(),
             "reload": self.reload,
             "factory": self.factory,
             "app_dir": self.app_dir or app_dir,

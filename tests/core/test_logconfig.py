@@ -90,4 +90,13 @@ def test_the_server_sets_every_uvicorn_bound_and_lets_callers_override() -> None
     custom = Server(object(), port=0, limit_concurrency=10, timeout_keep_alive=2)
     assert custom._uvicorn_options()["limit_concurrency"] == 10
     assert custom._uvicorn_options()["timeout_keep_alive"] == 2
-    assert custom._uvicorn_options()["log_config"]["loggers"]["microrest"]["level"] == "INFO"
+
+
+def test_logging_is_configured_unless_the_process_did_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = {"version": 1}
+    assert Server(object(), log_config=mine)._uvicorn_options()["log_config"] is mine
+    assert logging.getLogger().handlers  # pytest's own: an application that set up logging
+    assert Server(object(), port=0)._uvicorn_options()["log_config"] is None
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    config = Server(object(), port=0, log_level="debug")._uvicorn_options()["log_config"]
+    assert config == logging_config("debug")
