@@ -3,8 +3,9 @@
 - A Python block runs in its own interpreter (a fresh process: blocks define apps, register
   routes and may start servers that stop by themselves), with the repository importable and a
   temporary working directory, and must exit 0 within ``TIMEOUT`` seconds.
-- A shell block runs under ``bash -euo pipefail`` from the repository root, with ``.venv/bin``
-  first on ``PATH``. In a block written as a terminal session (``$ `` prompts), only the prompted
+- A shell block runs under ``bash -euo pipefail`` from the repository root, with the running
+  environment's ``bin`` first on ``PATH`` and standing for ``.venv/bin/`` in the block. In a
+  block written as a terminal session (``$ `` prompts), only the prompted
   lines (and their backslash continuations) run; the other lines are their output.
 - A block of either kind that talks to ``127.0.0.1:8000`` or ``localhost:8000`` (the port
   ``make run`` serves the showcase on) runs against the showcase, served by the test on a free
@@ -149,6 +150,8 @@ def execute(block: Block, directory: Path) -> subprocess.CompletedProcess[str]:
         if block.needs_showcase:
             port = stack.enter_context(showcase(directory))
             code = SHOWCASE_URL.sub(lambda found: f"{found[1]}:{port}", code)
+        if block.language == "sh":  # .venv/bin/ stands for the environment running the tests
+            code = code.replace(".venv/bin/", bin_dir + os.sep)
         if block.language == "python":
             script = directory / "snippet.py"
             script.write_text(code, encoding="utf-8")
