@@ -10,7 +10,14 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 FLOOR_VENV := .venv-floor
 FLOOR_STAMP := $(FLOOR_VENV)/.installed-floor
-PIP := --quiet --disable-pip-version-check
+PIP_FLAGS := --quiet --disable-pip-version-check
+# pip for an environment: the host Python's pip pointed at it (`pip --python`, pip >= 22.3),
+# which spares each new environment its own copy of pip (ensurepip is half of `make run`'s
+# start on a fresh clone); the environment's own pip where the host has none.
+pip_in = if [ -x $(1)/bin/pip ]; then $(1)/bin/python -m pip $(2) $(PIP_FLAGS); \
+	else $(PYTHON) -m pip --python $(1)/bin/python $(2) $(PIP_FLAGS); fi
+new_venv = if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; \
+	then $(PYTHON) -m venv --without-pip $(1); else $(PYTHON) -m venv $(1); fi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
@@ -18,19 +25,19 @@ WORKERS ?= 2
 .PHONY: run test test-latest test-floor lint typecheck bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(call new_venv,$(VENV))
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP) -e .
+	$(call pip_in,$(VENV),install -e .)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(BIN)/python -m pip install $(PIP) -e '.[test]'
+	$(call pip_in,$(VENV),install -e '.[test]')
 	touch $@
 
 $(FLOOR_STAMP): pyproject.toml constraints-floor.txt
-	$(PYTHON) -m venv $(FLOOR_VENV)
-	$(FLOOR_VENV)/bin/python -m pip install $(PIP) -c constraints-floor.txt -e '.[test]'
+	$(call new_venv,$(FLOOR_VENV))
+	$(call pip_in,$(FLOOR_VENV),install -c constraints-floor.txt -e '.[test]')
 	touch $@
 
 run: $(RUN_STAMP)
@@ -53,7 +60,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 bench: $(TEST_STAMP)
-	$(BIN)/python -m pip install $(PIP) -e '.[bench]'
+	$(call pip_in,$(VENV),install -e '.[bench]')
 	$(BIN)/python benchmarks/inprocess.py
 
 clean:
