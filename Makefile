@@ -16,7 +16,7 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 # start on a fresh clone); the environment's own pip where the host has none.
 pip_in = if [ -x $(1)/bin/pip ]; then $(1)/bin/python -m pip $(2) $(PIP_FLAGS); \
 	else $(PYTHON) -m pip --python $(1)/bin/python $(2) $(PIP_FLAGS); fi
-new_venv = if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; \
+new_venv = if $(PYTHON) -m pip --help 2>/dev/null | grep -q -- --python; \
 	then $(PYTHON) -m venv --without-pip $(1); else $(PYTHON) -m venv $(1); fi
 HOST ?= 127.0.0.1
 PORT ?= 8000
