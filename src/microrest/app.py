@@ -14,8 +14,15 @@ from starlette.datastructures import State
 from starlette.middleware import Middleware
 
 from .concurrency import Concurrency, SyncMode, is_async_callable
-from .errors import ClientDisconnect, ConfigurationError, InvalidHeader, MethodNotAllowed, NotFound
-from .limits import Limits
+from .errors import (
+    ClientDisconnect,
+    ConfigurationError,
+    HTTPError,
+    InvalidHeader,
+    MethodNotAllowed,
+    NotFound,
+)
+from .limits import Limits, oversized_request, request_bounds
 from .pipeline import ExceptionHandler, handle_exception, logger
 from .requests import Request
 from .responses import (
@@ -35,6 +42,9 @@ __all__ = ["App"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
+# What a request line may say: HTTP/0.9 and HTTP/2.0 on an HTTP/1 connection (which httptools
+# lets through) are refused with 505; "2" and "3" are what HTTP/2 and HTTP/3 servers report.
+_HTTP_VERSIONS = frozenset({"1.0", "1.1", "2", "3"})
 _BASIC_RESPONSES = (Response, PlainTextResponse, JSONResponse, HTMLResponse, RedirectResponse)
 
 
@@ -180,6 +190,7 @@ class App:
         self._stack: ASGIApp | None = None
         # This app's middleware around its own routes once it is mounted (built on first use).
         self._mounted_stack: ASGIApp | None = None
+        self._bounds = request_bounds(self.limits)
         for route in routes or ():
             self.add(route)
         if docs:
@@ -491,7 +502,55 @@ class App:
         stack = self._stack
         if stack is None:
             stack = self._stack = self.build_middleware_stack()
+            self._bounds = request_bounds(self.limits)
+        if scope["type"] == "http":
+            # Limits' URL and header bounds, before middleware and routing. Inlined on purpose:
+            # the same check as a function call cost twice as many instructions per request.
+            url_bound, count_bound, bytes_bound = self._bounds
+            headers = scope["headers"]
+            raw = scope.get("raw_path")
+            url = len(raw) if raw is not None else len(scope["path"])
+            total = 0
+            coded = False
+            for name, value in headers:
+                total += len(name) + len(value)
+                if name == b"transfer-encoding":
+                    coded = True
+            # The rare case: refuse it (a plain chunked body passes _refuse_request's look).
+            if (
+                total > bytes_bound
+                or len(headers) > count_bound
+                or url + len(scope.get("query_string", b"")) > url_bound
+                or coded
+                or scope.get("http_version", "1.1") not in _HTTP_VERSIONS
+            ) and await self._refuse_request(scope, receive, send):
+                return
         await stack(scope, receive, send)
+
+    async def _refuse_request(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """414/431 past the URL and header bounds, 505 for an HTTP version the app does not
+        speak, 501 for a transfer coding other than chunked (uvicorn's httptools parser would
+        hand the app a gzip-coded body as if it were plain): before middleware and routing,
+        through this app's error handlers. False when nothing is wrong after all."""
+        status = oversized_request(scope, self.limits)
+        if not status and scope.get("http_version", "1.1") not in _HTTP_VERSIONS:
+            status = 505
+        if not status:
+            for name, value in scope["headers"]:
+                if name == b"transfer-encoding" and value.strip().lower() != b"chunked":
+                    status = 501
+        if not status:
+            return False
+        detail = {
+            414: "URI Too Long",
+            431: "Request Header Fields Too Large",
+            505: "HTTP Version Not Supported",
+            501: "Transfer-Encoding not supported: only chunked is",
+        }[status]
+        if scope["method"] == "HEAD":
+            send = _head_send(send)
+        await handle_exception(self, None, Request(scope, receive), HTTPError(status, detail), send)
+        return True
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one connection: the innermost layer, inside the middleware."""
@@ -644,9 +703,10 @@ class App:
                 started = True
                 await receive()
         except BaseException:
+            # The server logs the message it is sent (uvicorn: once, on uvicorn.error); logging
+            # it here as well printed every startup failure twice.
             text = traceback.format_exc()
             kind = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
-            logger.error("lifespan failed:\n%s", text)
             await send({"type": kind, "message": text})
             raise
         await send({"type": "lifespan.shutdown.complete"})

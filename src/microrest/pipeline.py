@@ -30,7 +30,7 @@ from .responses import JSONResponse, PlainTextResponse, Response, render
 if TYPE_CHECKING:
     from .app import App
     from .requests import Request
-    from .types import Send
+    from .types import Scope, Send
 
 __all__ = ["ExceptionHandler", "error_response", "handle_exception", "logger"]
 
@@ -72,13 +72,18 @@ def _header_pairs(headers: Any) -> list[tuple[str, str]]:
     return list(items() if items is not None else headers)
 
 
+def request_line(scope: Scope) -> str:
+    """``GET /path?query HTTP/1.1`` as the client sent it, for log lines."""
+    raw = scope.get("raw_path")
+    target = raw.decode("latin-1") if raw else scope.get("path", "")
+    query = scope.get("query_string")
+    if query:
+        target += "?" + query.decode("latin-1")
+    return f"{scope.get('method')} {target} HTTP/{scope.get('http_version', '1.1')}"
+
+
 def _server_error(request: Request, exc: BaseException, debug: bool) -> Response:
-    logger.error(
-        "Unhandled exception in %s %s",
-        request.scope.get("method"),
-        request.scope.get("path"),
-        exc_info=exc,
-    )
+    logger.error("Unhandled exception in %s", request_line(request.scope), exc_info=exc)
     # The test client reads this to re-raise in the test (raise_server_exceptions=True).
     request.scope[SERVER_ERROR_KEY] = exc
     if debug:

@@ -8,7 +8,11 @@ from the app object itself, so legacy scripts need not change their start call.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
+import json
 import logging
+import logging.config
 import os
 import socket
 import subprocess
@@ -20,12 +24,44 @@ from typing import Any
 import uvicorn
 
 from .errors import ConfigurationError
+from .logconfig import logging_config
 
-__all__ = ["Server", "find_import_string", "run", "serving_disabled"]
+__all__ = [
+    "AddressInUse",
+    "SERVER_BOUNDS",
+    "Server",
+    "find_import_string",
+    "run",
+    "serving_disabled",
+]
 
 WORKER_ENV = "MICROREST_WORKER"
 NO_SERVE_ENV = "MICROREST_NO_SERVE"
 START_TIMEOUT = 15.0
+KiB = 1024
+
+#: The bounds uvicorn offers, as microrest sets them (any of them can be passed to override).
+#: h11's incomplete-event size bounds the request line plus headers the h11 parser buffers
+#: (httptools has no such bound: the app's ``Limits`` answer 414/431 there); it is larger than
+#: ``Limits``' default URL and header bounds so that the app's precise answer comes first.
+SERVER_BOUNDS: dict[str, Any] = {
+    "h11_max_incomplete_event_size": 64 * KiB,
+    "timeout_keep_alive": 5,  # seconds an idle keep-alive connection stays open
+    "timeout_graceful_shutdown": 30,  # seconds in-flight requests get on SIGTERM/Ctrl-C
+    "limit_concurrency": None,  # connections + tasks before 503; None: unbounded
+    "limit_max_requests": None,  # requests before a worker restarts; None: never
+    "backlog": 2048,  # pending connections the kernel queues
+    "ws_max_size": 1024 * KiB,  # largest websocket message
+}
+
+logger = logging.getLogger("microrest.server")
+
+
+class AddressInUse(ConfigurationError, OSError):
+    """The address to serve on is taken by another process."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"cannot listen on {host}:{port}: the address is already in use")
 
 
 def _called_while_importing() -> bool:
@@ -112,7 +148,14 @@ def find_import_string(app: Any) -> tuple[str, str | None]:
 
 
 class Server:
-    """One serving of ``app`` on ``host:port`` with uvicorn; ``port=0`` picks a free port."""
+    """One serving of ``app`` on ``host:port`` with uvicorn; ``port=0`` picks a free port.
+
+    ``app`` is an ASGI app or an import string (``"module:attribute"``); ``factory=True`` calls
+    it to build the app. Other keyword arguments go to ``uvicorn.Config`` (``root_path``,
+    ``proxy_headers``, ``forwarded_allow_ips``, ``http``, ``loop``...), over ``SERVER_BOUNDS``.
+    Logging uses ``microrest.logconfig.logging_config(log_level)`` unless ``log_config`` is
+    given (a dictConfig dict or a file path, as uvicorn takes it).
+    """
 
     def __init__(
         self,
@@ -124,6 +167,10 @@ class Server:
         ssl_keyfile: str | None = None,
         ssl_certfile: str | None = None,
         log_level: str = "info",
+        log_config: dict[str, Any] | str | None = None,
+        reload: bool = False,
+        factory: bool = False,
+        app_dir: str | None = None,
         **options: Any,
     ) -> None:
         if workers < 1:
@@ -135,7 +182,13 @@ class Server:
         self.ssl_keyfile = ssl_keyfile
         self.ssl_certfile = ssl_certfile
         self.log_level = log_level
-        self.options = options
+        # None: microrest's configuration (logconfig.logging_config), unless this process has
+        # set up logging itself (a handler on the root logger), which is then left alone.
+        self.log_config = log_config
+        self.reload = reload
+        self.factory = factory
+        self.app_dir = app_dir
+        self.options = {**SERVER_BOUNDS, **options}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -157,64 +210,102 @@ class Server:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise AddressInUse(self.host, self.port) from None
+            raise ConfigurationError(f"cannot listen on {self.host}:{self.port}: {exc}") from None
         sock.set_inheritable(True)
         self._socket = sock
         self._address = (self.host, sock.getsockname()[1])
         return sock
 
-    def _config(self, app: Any, **extra: Any) -> uvicorn.Config:
-        return uvicorn.Config(
-            app,
-            host=self.host,
-            port=self.port,
-            ssl_keyfile=self.ssl_keyfile,
-            ssl_certfile=self.ssl_certfile,
-            log_level=self.log_level,
-            **{**self.options, **extra},
-        )
+    def _uvicorn_options(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "ssl_keyfile": self.ssl_keyfile,
+            "ssl_certfile": self.ssl_certfile,
+            "log_level": self.log_level,
+            "log_config": self._logging(),
+            "factory": self.factory,
+            **self.options,
+        }
+
+    def _logging(self) -> dict[str, Any] | str | None:
+        if self.log_config is not None:
+            return self.log_config
+        if logging.getLogger().handlers:
+            return None  # configured by the application (or a test run): leave it alone
+        return logging_config(self.log_level)
+
+    def _config(self, app: Any) -> uvicorn.Config:
+        if self.app_dir is not None and self.app_dir not in sys.path:
+            sys.path.insert(0, self.app_dir)
+        return uvicorn.Config(app, **self._uvicorn_options())
 
     def serve(self) -> None:
         """Serve until stopped (Ctrl-C, SIGTERM, or ``stop()`` from another thread).
 
         Under a running event loop (a server already serving this process) it returns at once.
+        Ctrl-C ends it quietly; an address in use is one logged line and ``SystemExit(1)``.
         """
         if serving_disabled() or _loop_running():
             return
-        if self.workers > 1:
-            target, app_dir = find_import_string(self.app)
-            os.environ[WORKER_ENV] = "1"  # inherited by the workers, read by serving_disabled()
-            try:
-                uvicorn.run(
-                    target,
-                    host=self.host,
-                    port=self.port,
-                    workers=self.workers,
-                    app_dir=app_dir,
-                    ssl_keyfile=self.ssl_keyfile,
-                    ssl_certfile=self.ssl_certfile,
-                    log_level=self.log_level,
-                    **self.options,
-                )
-            finally:
-                os.environ.pop(WORKER_ENV, None)
+        try:
+            self._serve()
+        except KeyboardInterrupt:
+            pass  # uvicorn has already shut down gracefully: Ctrl-C is a normal way out
+        except AddressInUse as exc:
+            configured = self._logging()
+            if isinstance(configured, dict):
+                logging.config.dictConfig(configured)  # one formatted line
+            logger.error("%s", exc)
+            raise SystemExit(1) from None
+
+    def _serve(self) -> None:
+        if self.workers > 1 or self.reload:
+            self._serve_supervised()
             return
         sock = self._bind()
         self._server = uvicorn.Server(self._config(self.app))
+        scheme = "https" if self.ssl_certfile else "http"
+        host, port = self.server_address
+        shown = f"[{host}]" if ":" in host else host
+        logger.info("serving on %s://%s:%d (press Ctrl-C to stop)", scheme, shown, port)
         try:
             self._server.run(sockets=[sock])
         finally:
             sock.close()
 
+    def _serve_supervised(self) -> None:
+        """Several workers or auto-reload: uvicorn's supervisor, which needs an import string."""
+        target, app_dir = find_import_string(self.app)
+        self._bind().close()  # an address in use is found here, once, with a clear message
+        self._socket = None
+        options = self._uvicorn_options()
+        if self.reload:
+            options["reload"] = True
+        else:
+            options["workers"] = self.workers
+        os.environ[WORKER_ENV] = "1"  # inherited by the workers, read by serving_disabled()
+        try:
+            uvicorn.run(target, app_dir=self.app_dir or app_dir or "", **options)
+        finally:
+            os.environ.pop(WORKER_ENV, None)
+
     def start(self) -> None:
         """Serve in the background and return once the socket is listening.
 
         Like ``serve()``, a no-op inside a worker's import of the app module, where a legacy
-        script's module-level ``start()`` must not start a second server.
+        script's module-level ``start()`` must not start a second server. An address in use
+        raises ``AddressInUse``.
         """
         if self.is_running() or serving_disabled():
             return
-        if self.workers > 1:
+        if self.workers > 1 or self.reload:
             self._start_process()
             return
         sock = self._bind()
@@ -237,20 +328,30 @@ class Server:
             probe.bind((self.host, 0))
             self.port = probe.getsockname()[1]
             probe.close()
-        command = [sys.executable, "-m", "uvicorn", target, "--host", self.host]
-        command += ["--port", str(self.port), "--workers", str(self.workers)]
-        command += ["--log-level", self.log_level]
-        if app_dir:
-            command += ["--app-dir", app_dir]
-        if self.ssl_keyfile and self.ssl_certfile:
-            command += ["--ssl-keyfile", self.ssl_keyfile, "--ssl-certfile", self.ssl_certfile]
-        env = {**os.environ, WORKER_ENV: "1"}
-        self._process = subprocess.Popen(command, env=env)
+        else:
+            self._bind().close()
+            self._socket = None
+        spec = {
+            "app": target,
+            "host": self.host,
+            "port": self.port,
+            "workers": self.workers,
+            "ssl_keyfile": self.ssl_keyfile,
+            "ssl_certfile": self.ssl_certfile,
+            "log_level": self.log_level,
+            "log_config": self._logging(),
+            "reload": self.reload,
+            "factory": self.factory,
+            "app_dir": self.app_dir or app_dir,
+            **self.options,
+        }
+        command = [sys.executable, "-m", "microrest.server", json.dumps(spec)]
+        self._process = subprocess.Popen(command, env={**os.environ, WORKER_ENV: "1"})
         self._address = (self.host, self.port)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             if self._process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with status {self._process.returncode}")
+                raise RuntimeError(f"the server exited with status {self._process.returncode}")
             try:
                 socket.create_connection((self.host, self.port), timeout=0.5).close()
                 return
@@ -295,7 +396,11 @@ def run(
     log_level: str = "info",
     **options: Any,
 ) -> None:
-    """Serve ``app`` until interrupted; a no-op inside a worker import (``serving_disabled``)."""
+    """Serve ``app`` until interrupted; a no-op inside a worker import (``serving_disabled``).
+
+    Keyword arguments are ``Server``'s: ``log_config``, ``reload``, ``factory``, ``app_dir``
+    and any ``uvicorn.Config`` option.
+    """
     Server(
         app,
         host,
@@ -306,3 +411,16 @@ def run(
         log_level=log_level,
         **options,
     ).serve()
+
+
+def _serve_spec(text: str) -> None:
+    """The background process of ``Server.start()`` with several workers (``-m`` entry)."""
+    spec = json.loads(text)
+    target = spec.pop("app")
+    server = Server(target, **spec)
+    with contextlib.suppress(KeyboardInterrupt):
+        server._serve()
+
+
+if __name__ == "__main__":
+    _serve_spec(sys.argv[1])
