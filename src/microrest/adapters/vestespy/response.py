@@ -13,7 +13,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Ma
 from typing import TYPE_CHECKING, Any
 
 from ...responses import StreamingResponse
-from ...toolkit import encode_header
+from ...toolkit import NO_BODY_STATUSES, encode_header, send_buffered
 from .headers import Headers
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["Answer", "Response"]
 
 ALREADY_USED = "Already used that response instance!"
-_NO_BODY_STATUSES = frozenset({204, 304})
 # (name, value) -> the checked wire form; header names and values repeat from request to request.
 _ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
@@ -44,10 +43,7 @@ class Answer:
         self.body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status, "headers": self.raw_headers}
-        )
-        await send({"type": "http.response.body", "body": self.body})
+        await send_buffered(send, self.status, self.raw_headers, self.body)
 
     def __repr__(self) -> str:
         return f"<vestespy.Answer {self.status}>"
@@ -179,7 +175,7 @@ class Response:
             raw.append(pair if pair is not None else _encoded(name, text))
         status = self.status
         # As the core's Response: a length unless the status has no body or it is chunked.
-        if status not in _NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
+        if status not in NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
             raw.append((b"content-length", str(len(body)).encode()))
         answer = self._pending = Answer(status, raw, body)
         headers.set_raw("content-length", len(body), "Content-Length")  # visible, as before
