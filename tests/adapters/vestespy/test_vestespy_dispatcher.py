@@ -12,7 +12,7 @@ import pytest
 
 from microrest import App
 from microrest.adapters import vestespy
-from microrest.adapters.vestespy.dispatcher import HTML404
+from microrest.adapters.vestespy.dispatcher import HTML404, translate
 from microrest.adapters.vestespy.tools import Dispatcher, Event
 from microrest.testing import Client
 
@@ -314,3 +314,83 @@ def test_literal_patterns_become_static_routes_unless_an_earlier_one_matches(
     assert client.get("/stat%69c").status_code == 404  # the original matched escapes literally
     table = server.app.router
     assert set(table.static) == {"/static", "/other"}
+
+
+def typed_server() -> tuple[vestespy.Server, list[Any]]:
+    seen: list[Any] = []
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+
+    def item(ev: Event, req: Req, res: Res, id: int) -> None:  # noqa: A002
+        seen.append(id)
+        res.send_all(f"item {id + 1}")
+
+    def ratio(ev: Event, req: Req, res: Res, value: float) -> None:
+        seen.append(value)
+        res.send_all(repr(value))
+
+    def bounded(ev: Event, req: Req, res: Res, n: str) -> None:
+        res.send_all(f"n {int(n)}")
+
+    dispatcher.register("/items/:id(int)", item)
+    dispatcher.register("/ratio/:value(float)", ratio)
+    dispatcher.register("/n/(?P<n>[0-9]{1,9})", bounded)  # the documented bounded regex
+    server.on("request", dispatcher.as_handler())
+    return server, seen
+
+
+def test_typed_parameters_arrive_converted(connect: Callable[..., Client]) -> None:
+    """Issue 10 item 11: typed, bounded path values in the Dispatcher."""
+    server, seen = typed_server()
+    client = connect(server)
+    assert client.get("/items/41").text == "item 42"
+    assert client.get("/ratio/2.5").text == "2.5"
+    assert client.get("/n/7").text == "n 7"
+    assert seen == [41, 2.5]
+    assert type(seen[0]) is int
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/items/" + "9" * 5000,  # int() would refuse it: a 500 before
+        "/items/" + "9" * 19,  # past the core's 18-digit bound
+        "/items/-1",
+        "/items/1.5",
+        "/items/",
+        "/items/%31",  # percent-escapes are not decoded, as ever
+        "/items/\u0661",  # a non-ASCII digit
+        "/ratio/inf",
+        "/n/" + "9" * 5000,
+    ],
+)
+def test_typed_parameters_refuse_what_they_cannot_hold_with_a_404(
+    path: str, connect: Callable[..., Client]
+) -> None:
+    server, seen = typed_server()
+    response = connect(server).get(path)
+    assert (response.status_code, response.text) == (404, HTML404.decode())
+    assert seen == []
+
+
+def test_typed_parameters_use_the_core_converters_and_unknown_types_say_so() -> None:
+    assert translate("/a/:id(int)") == "/a/(?P<id>[0-9]{1,18})"
+    assert translate("/a/:id") == "/a/(?P<id>[0-9A-Za-z]*?)"
+    assert translate("/a/(?:x|y)/:id(uuid)").startswith("/a/(?:x|y)/(?P<id>[0-9a-fA-F]{8}")
+    with pytest.raises(ValueError, match=r"unknown parameter type 'number'.*int"):
+        Dispatcher().register("/a/:id(number)", lambda ev, req, res, id: None)
+
+
+def test_a_typed_parameter_also_works_when_the_dispatcher_scans(
+    connect: Callable[..., Client],
+) -> None:
+    """Registered after first use, the pattern is found by the dispatcher's own scan."""
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+    server.on("request", dispatcher.as_handler())
+    client = connect(server)
+    assert client.get("/late/3").status_code == 404
+    dispatcher.register("/late/:n(int)", lambda ev, req, res, n: res.send_all(repr(n * 2)))
+    assert client.get("/late/3").text == "6"
+    assert client.get("/late/" + "3" * 5000).status_code == 404
+    assert client.get("/late/%33").status_code == 404
