@@ -3,7 +3,8 @@
 Two kinds of core routes lead into the event pipeline: one per Dispatcher pattern, listed with
 the pattern as the user wrote it (``/test/:id``) and the target handler's source line; and the
 catch-all that takes every other path to the ``request`` handlers, listed as the style's mount
-(``/...`` under the server's prefix, naming those handlers), not as the internal regex it is.
+(``/...`` under the server's prefix, naming those handlers, sourced to the line that built
+the server), not as the internal regex it is, sourced to the adapter's own file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ __all__ = ["CATCH_ALL", "EventsRoute", "PatternRoute"]
 
 # Everything not claimed by a Dispatcher pattern; also right under a mount prefix.
 CATCH_ALL = re.compile(r"(?:/.*)?", re.DOTALL)
-EVENTS_SOURCE = "<vestespy events>"
 
 
 class _Shown(Route):
@@ -65,16 +65,20 @@ class EventsRoute(_Shown):
         return self.prefix + "/..."
 
     def info(self) -> list[RouteInfo]:
+        """One row: the ``request`` handlers (``request:a,b``), from where the server was built.
+
+        No spaces in a column, and a ``file.py:line`` source, like every other row.
+        """
         exchange: Exchange = self.endpoint  # type: ignore[assignment]
-        listeners = exchange.server.listeners("request")
-        handlers = ", ".join(_name_of(handler) for handler in listeners)
+        server = exchange.server
+        names = ",".join(_name_of(handler) for handler in server.listeners("request"))
         return [
             RouteInfo(
                 "*",
                 self.path,
                 self.style or "vestespy",
-                f"request events: {handlers or '(no request handler)'}",
-                EVENTS_SOURCE,
+                "request:" + (names or "(none)"),
+                server.defined_at,
                 self.name,
             )
         ]
@@ -82,5 +86,5 @@ class EventsRoute(_Shown):
 
 def _name_of(handler: Any) -> str:
     if isinstance(handler, DispatchHandler):
-        return "Dispatcher (its 404 for other paths)"
+        return "vestespy.tools.Dispatcher"
     return qualname_of(handler)

@@ -13,9 +13,12 @@ reached as on any core app (see ``exchange.py``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import socket
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -146,6 +149,8 @@ class Server(EventManager):
             auto_options=False,
             limits=Limits(max_body_size=max_body_size),
         )
+        # Where the user built this server: the route table's source for its event routes.
+        self.defined_at = _caller_line()
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._sealed = False
         self._serving = Serving()
@@ -250,3 +255,16 @@ class Server(EventManager):
     def __repr__(self) -> str:
         host, port = self.address
         return f"<vestespy.Server {host}:{port}>"
+
+
+def _caller_line() -> str:
+    """``file.py:line`` of the first frame outside microrest (who built the server)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        "microrest."
+    ):
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    with contextlib.suppress(ValueError):  # another drive on Windows
+        filename = os.path.relpath(filename)
+    return f"{filename}:{frame.f_lineno}"
