@@ -31,6 +31,7 @@ from .events import EventManager, Handler
 from .exchange import Exchange
 from .request import Request
 from .response import Response
+from .routes import CATCH_ALL as CATCH_ALL  # re-exported: it lived here before
 from .routes import EventsRoute, PatternRoute
 from .serving import Serving
 
