@@ -38,7 +38,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(call pip_in,$(VENV),install -e '.[test]')
+	$(call pip_in,$(VENV),install -e '.[test,test-latest]')
 	touch $@
 
 $(FLOOR_STAMP): pyproject.toml constraints-floor.txt

@@ -1,8 +1,10 @@
 """Streaming both ways with VestesPy events, in constant memory.
 
 ``POST /upload`` hashes the body one ``data`` event (one received chunk) at a time and answers
-``<bytes> <sha256>`` on ``end``; any size, Content-Length or chunked. ``GET /download/<n>``
-streams ``n`` bytes with ``send_chunked`` from a generator, 64 KiB at a time.
+``<bytes> <sha256>`` on ``end``; Content-Length or chunked, up to the server's body limit
+(10 MiB by default; this server asks for 1 GiB). ``GET /download/<n>`` streams ``n`` bytes
+with ``send_chunked`` from a generator, 64 KiB at a time; ``:size(int)`` takes 1 to 18
+digits and passes an int, so a 5,000-digit size is a 404, not a 500 from ``int()``.
 
     uvicorn examples.vestespy_streaming:server --workers 2
     curl -T big.iso http://127.0.0.1:8000/upload
@@ -20,7 +22,7 @@ Req = vestespy.Request
 Res = vestespy.Response
 BLOCK = 64 * 1024
 
-server = vestespy.Server(("localhost", 8080))
+server = vestespy.Server(("localhost", 8080), max_body_size=1024 * 1024 * 1024)
 dispatcher = Dispatcher()
 
 
@@ -54,13 +56,13 @@ def blocks(size: int) -> Iterator[bytes]:
         yield data
 
 
-def download(ev: Event, req: Req, res: Res, size: str) -> None:
+def download(ev: Event, req: Req, res: Res, size: int) -> None:
     res.headers["Content-Type"] = "application/octet-stream"
-    res.send_chunked(blocks(int(size or 0)))
+    res.send_chunked(blocks(size))
 
 
 dispatcher.register("/upload", upload)
-dispatcher.register(r"/download/(?P<size>\d+)", download)
+dispatcher.register("/download/:size(int)", download)
 server.on("request", dispatcher.as_handler())
 
 if __name__ == "__main__":

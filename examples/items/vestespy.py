@@ -14,18 +14,23 @@ Differences VestesPy forces (success answers are the same as every style's):
 - error bodies are plain text with no Content-Type (``vestespy.HTTPError(code, msg)``), and
   the 404 of an unknown URL is the Dispatcher's HTML page;
 - ``req.url`` keeps percent-escapes, so the handler decodes the key itself;
-- the body limit is the server's ``max_body_size`` (VestesPy streams, so it is opt-in);
+- the body limit is the server's ``max_body_size`` (the core's 10 MiB unless set; here
+  ``MAX_BODY``), checked as the ``data`` events stream in;
+- JSON is read with the core's reader (``microrest.toolkit.json_loads``): the same depth
+  limit and 400 as every style, with or without orjson;
 - ``/items/`` is a 404 (no trailing-slash redirect).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote
 
 from microrest.adapters import vestespy
+from microrest.errors import BadRequest
+from microrest.limits import Limits
 from microrest.openapi import describe
+from microrest.toolkit import json_dumps, json_loads
 
 from ..store import ItemStore
 from . import MAX_BODY
@@ -36,7 +41,7 @@ __all__ = ["app", "make_app"]
 def send_json(res: Any, status: int, data: Any) -> None:
     res.status = status
     res.headers["Content-Type"] = "application/json"
-    res.send_all(json.dumps(data, separators=(",", ":")))
+    res.send_all(json_dumps(data))
 
 
 def refuse(req: Any, res: Any, allow: str) -> None:
@@ -89,9 +94,9 @@ def make_app(store: ItemStore) -> vestespy.Server:
 
         def onend(ev: Any, req: Any, res: Any) -> None:
             try:
-                value = json.loads(body)
-            except ValueError as exc:
-                raise vestespy.HTTPError(400, f"invalid JSON body: {exc}") from None
+                value = json_loads(bytes(body), Limits().max_json_depth)
+            except BadRequest as exc:
+                raise vestespy.HTTPError(400, exc.detail) from None
             created = store.put(key, value)
             send_json(res, 201 if created else 200, {"key": key, "value": value})
 

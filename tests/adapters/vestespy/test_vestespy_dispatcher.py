@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +12,7 @@ import pytest
 
 from microrest import App
 from microrest.adapters import vestespy
-from microrest.adapters.vestespy.dispatcher import HTML404
+from microrest.adapters.vestespy.dispatcher import HTML404, translate
 from microrest.adapters.vestespy.tools import Dispatcher, Event
 from microrest.testing import Client
 
@@ -165,12 +167,41 @@ def test_patterns_appear_in_the_route_table() -> None:
     ]
     assert rows == [
         ("*", "/", "vestespy", "home"),
-        ("*", "/test/(?P<id>[0-9A-Za-z]*?)", "vestespy", "test"),
-        ("*", "(?:/.*)?", "vestespy", "Server"),
+        ("*", "/test/:id", "vestespy", "test"),  # as registered, not the translated regex
+        ("*", "/...", "vestespy", "Dispatcher"),  # request:vestespy.tools.Dispatcher
     ]
-    assert all(
-        row.source.endswith(".py:" + row.source.rsplit(":", 1)[-1]) for row in server.app.routes()
-    )
+
+
+def test_the_route_table_shows_the_style_mount_and_the_users_own_lines() -> None:
+    """Issue 9 item 21: no internal catch-all regex sourced to the adapter's file."""
+    built = inspect.currentframe().f_lineno + 1  # type: ignore[union-attr]
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+
+    def item(ev: Event, req: Req, res: Res, id: int) -> None:
+        res.send_all(str(id))
+
+    def logs(ev: Event, req: Req, res: Res) -> None:
+        pass
+
+    dispatcher.register("/items/:id(int)", item)
+    dispatcher.register(r"/re/(?P<num>\d+)", item)
+    server.on("request", logs)
+    server.on("request", dispatcher.as_handler())
+    app = App()
+    app.mount("/vestespy", server)
+    line = inspect.getsourcelines(item)[1]
+    here = os.path.relpath(__file__)
+    assert [(row.path, row.handler, row.source) for row in app.routes()] == [
+        ("/vestespy/items/:id(int)", item.__module__ + "." + item.__qualname__, f"{here}:{line}"),
+        ("/vestespy/re/(?P<num>\\d+)", item.__module__ + "." + item.__qualname__, f"{here}:{line}"),
+        (
+            "/vestespy/...",
+            f"request:{logs.__module__}.{logs.__qualname__},vestespy.tools.Dispatcher",
+            f"{here}:{built}",
+        ),
+    ]
+    assert all("src/microrest" not in row.source for row in app.routes())
 
 
 def test_patterns_registered_after_attaching_and_after_first_use(
@@ -185,7 +216,7 @@ def test_patterns_registered_after_attaching_and_after_first_use(
     dispatcher.register("/late/:n", lambda ev, req, res, n: res.send_all("late " + n))
     assert client.get("/late/3").text == "late 3"  # after the catch-all: found by the dispatcher
     paths = [row.path for row in server.app.routes()]
-    assert paths == ["/early", "(?:/.*)?", "/late/(?P<n>[0-9A-Za-z]*?)"]
+    assert paths == ["/early", "/...", "/late/:n"]
 
 
 def test_a_wrapped_handler_dispatches_by_itself(connect: Callable[..., Client]) -> None:
@@ -201,7 +232,7 @@ def test_a_wrapped_handler_dispatches_by_itself(connect: Callable[..., Client]) 
     server.on("request", wrapper)
     response = connect(server).get("/w/1")
     assert (response.text, response.headers["x-wrapped"]) == ("w1", "yes")
-    assert [row.path for row in server.app.routes()] == ["(?:/.*)?"]
+    assert [row.path for row in server.app.routes()] == ["/..."]
 
 
 def test_a_wrapped_handler_can_reach_async_targets(connect: Callable[..., Client]) -> None:
@@ -262,7 +293,7 @@ def test_mounted_under_a_prefix_in_a_core_app(connect: Callable[..., Client]) ->
     assert client.get("/v/nothere").status_code == 404
     assert client.get("/v/nothere").text == HTML404.decode()
     paths = {(row.path, row.style) for row in app.routes()}
-    assert ("/v/test/(?P<id>[0-9A-Za-z]*?)", "vestespy") in paths
+    assert ("/v/test/:id", "vestespy") in paths
     assert ("/core", "core") in paths
 
 
@@ -283,3 +314,83 @@ def test_literal_patterns_become_static_routes_unless_an_earlier_one_matches(
     assert client.get("/stat%69c").status_code == 404  # the original matched escapes literally
     table = server.app.router
     assert set(table.static) == {"/static", "/other"}
+
+
+def typed_server() -> tuple[vestespy.Server, list[Any]]:
+    seen: list[Any] = []
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+
+    def item(ev: Event, req: Req, res: Res, id: int) -> None:  # noqa: A002
+        seen.append(id)
+        res.send_all(f"item {id + 1}")
+
+    def ratio(ev: Event, req: Req, res: Res, value: float) -> None:
+        seen.append(value)
+        res.send_all(repr(value))
+
+    def bounded(ev: Event, req: Req, res: Res, n: str) -> None:
+        res.send_all(f"n {int(n)}")
+
+    dispatcher.register("/items/:id(int)", item)
+    dispatcher.register("/ratio/:value(float)", ratio)
+    dispatcher.register("/n/(?P<n>[0-9]{1,9})", bounded)  # the documented bounded regex
+    server.on("request", dispatcher.as_handler())
+    return server, seen
+
+
+def test_typed_parameters_arrive_converted(connect: Callable[..., Client]) -> None:
+    """Issue 10 item 11: typed, bounded path values in the Dispatcher."""
+    server, seen = typed_server()
+    client = connect(server)
+    assert client.get("/items/41").text == "item 42"
+    assert client.get("/ratio/2.5").text == "2.5"
+    assert client.get("/n/7").text == "n 7"
+    assert seen == [41, 2.5]
+    assert type(seen[0]) is int
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/items/" + "9" * 5000,  # int() would refuse it: a 500 before
+        "/items/" + "9" * 19,  # past the core's 18-digit bound
+        "/items/-1",
+        "/items/1.5",
+        "/items/",
+        "/items/%31",  # percent-escapes are not decoded, as ever
+        "/items/\u0661",  # a non-ASCII digit
+        "/ratio/inf",
+        "/n/" + "9" * 5000,
+    ],
+)
+def test_typed_parameters_refuse_what_they_cannot_hold_with_a_404(
+    path: str, connect: Callable[..., Client]
+) -> None:
+    server, seen = typed_server()
+    response = connect(server).get(path)
+    assert (response.status_code, response.text) == (404, HTML404.decode())
+    assert seen == []
+
+
+def test_typed_parameters_use_the_core_converters_and_unknown_types_say_so() -> None:
+    assert translate("/a/:id(int)") == "/a/(?P<id>[0-9]{1,18})"
+    assert translate("/a/:id") == "/a/(?P<id>[0-9A-Za-z]*?)"
+    assert translate("/a/(?:x|y)/:id(uuid)").startswith("/a/(?:x|y)/(?P<id>[0-9a-fA-F]{8}")
+    with pytest.raises(ValueError, match=r"unknown parameter type 'number'.*int"):
+        Dispatcher().register("/a/:id(number)", lambda ev, req, res, id: None)
+
+
+def test_a_typed_parameter_also_works_when_the_dispatcher_scans(
+    connect: Callable[..., Client],
+) -> None:
+    """Registered after first use, the pattern is found by the dispatcher's own scan."""
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = Dispatcher()
+    server.on("request", dispatcher.as_handler())
+    client = connect(server)
+    assert client.get("/late/3").status_code == 404
+    dispatcher.register("/late/:n(int)", lambda ev, req, res, n: res.send_all(repr(n * 2)))
+    assert client.get("/late/3").text == "6"
+    assert client.get("/late/" + "3" * 5000).status_code == 404
+    assert client.get("/late/%33").status_code == 404

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.helpers import free_port
+from tests.helpers import ROOT, STOP_TIMEOUT, free_port, stop, wait_for_port
 
-from microrest import App
+from microrest import App, StaticFiles
 from microrest.adapters import vestespy
 from microrest.adapters.vestespy.tools import Event
-from microrest.errors import RouteConflict
+from microrest.errors import ConfigurationError, RouteConflict
 from microrest.testing import Client
 
 
@@ -163,7 +169,7 @@ def test_migrating_route_by_route_in_one_table(connect: Callable[..., Client]) -
     assert client.get("/old/3").text == "old 3"
     assert client.get("/neither").status_code == 404  # the dispatcher's 404
     styles = {row.path: row.style for row in app.routes()}
-    assert styles["/new/{id:int}"] == "core" and styles["/old/(?P<id>[0-9A-Za-z]*?)"] == "vestespy"
+    assert styles["/new/{id:int}"] == "core" and styles["/old/:id"] == "vestespy"
 
     inner = App()
 
@@ -177,3 +183,184 @@ def test_migrating_route_by_route_in_one_table(connect: Callable[..., Client]) -
     client = connect(other)
     assert client.get("/api/ping").text == "pong"
     assert client.get("/anything").text == "events"
+
+
+@contextlib.contextmanager
+def run_script(port: int, workers: int, mode: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``serving_script`` in a process of its own, stopped by PID and its pipes closed."""
+    command = [sys.executable, "-m", "tests.adapters.vestespy.serving_script"]
+    command += [str(workers), mode]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "VESTESPY_PORT": str(port)}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as process:
+        try:
+            yield process
+        finally:
+            stop(process)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return (
+        Path(f"/proc/{pid}/status").exists()
+        and "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    )
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("workers", [1, 2])
+def test_shutdown_from_another_thread_stops_serve_forever_with_any_number_of_workers(
+    workers: int,
+) -> None:
+    """Issue 9 item 17: with two workers, shutdown() used to change nothing."""
+    port = free_port()
+    with run_script(port, workers, "stdin") as process:
+        wait_for_port(port, process)
+        pids = {httpx.get(f"http://127.0.0.1:{port}/", timeout=10).text for _ in range(4)}
+        assert (str(process.pid) in pids) == (workers == 1)  # served by worker processes
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(b"stop\n")
+        process.stdin.flush()
+        assert process.wait(STOP_TIMEOUT) == 0  # bounded: a lost shutdown fails here
+        assert process.stdout.read() == b"returned\n"
+    for pid in pids:
+        assert not alive(int(pid)), f"worker {pid} outlived serve_forever()"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # released
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_shutdown_before_serve_forever_makes_it_return_at_once(workers: int) -> None:
+    port = free_port()
+    with run_script(port, workers, "early") as process:
+        assert process.wait(STOP_TIMEOUT) == 0
+        assert process.stdout is not None and process.stdout.read() == b"returned\n"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # nothing ever listened there
+
+
+def test_shutdown_before_serving_is_kept_for_the_next_serve_forever_only() -> None:
+    server = vestespy.Server(("127.0.0.1", free_port()))
+    server.shutdown()
+    server.serve_forever(log_level="warning")  # returns at once: it consumed the shutdown
+    assert server._runner is None
+    thread = threading.Thread(target=server.serve_forever, kwargs={"log_level": "warning"})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while server._runner is None or not server._runner.is_running():
+            assert thread.is_alive() and time.monotonic() < deadline, "never served"
+            time.sleep(0.01)  # the serving thread starts uvicorn: no event to await
+    finally:
+        server.shutdown(timeout=15)
+        thread.join(15)
+    assert not thread.is_alive()
+
+
+def test_serve_forever_refuses_a_socket_with_several_workers() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server = vestespy.Server(sock)
+        with pytest.raises(ConfigurationError, match="one worker"):
+            server.serve_forever(workers=2)
+
+
+def static_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "hello.txt").write_text("static hello")
+    (tmp_path / "secret.txt").write_text("secret")
+    return site
+
+
+def test_static_files_mounted_on_the_servers_app_are_served(
+    tmp_path: Path, connect: Callable[..., Client]
+) -> None:
+    """Issue 9 item 19: the catch-all used to answer 404 for the mounted directory."""
+    server = vestespy.Server(("localhost", 8080))
+    server.on("request", lambda ev, req, res: res.send_all("events " + req.url))
+    server.app.mount("/static", StaticFiles(directory=static_site(tmp_path)))
+    client = connect(server)
+    response = client.get("/static/hello.txt")
+    assert (response.status_code, response.text) == (200, "static hello")
+    assert client.head("/static/hello.txt").headers["content-length"] == "12"
+    assert client.get("/static/missing.txt").status_code == 404  # StaticFiles' own 404
+    for escape in ("/static/../secret.txt", "/static/%2e%2e/secret.txt", "/static/..%2fsecret.txt"):
+        assert client.get(escape).text != "secret"  # confined as always
+    assert client.get("/staticky").text == "events /staticky"  # whole segments only
+    assert client.get("/other").text == "events /other"
+    rows = [(row.path, row.source) for row in server.app.routes()]
+    assert ("/static/...", "<mounted app>") in rows
+
+
+def test_static_files_beside_a_server_mounted_in_a_core_app(
+    tmp_path: Path, connect: Callable[..., Client]
+) -> None:
+    site = static_site(tmp_path)
+    inner = vestespy.Server(("localhost", 8080))
+    inner.on("request", lambda ev, req, res: res.send_all("inner " + req.url))
+    inner.app.mount("/files", StaticFiles(directory=site))
+    outer = vestespy.Server(("localhost", 8080))
+    outer.on("request", lambda ev, req, res: res.send_all("outer " + req.url))
+    app = App()
+    app.mount("/v", inner)
+    app.mount("", outer)  # the migration set-up: a VestesPy server at the root
+    app.mount("/assets", StaticFiles(directory=site))
+    client = connect(app)
+    assert client.get("/v/files/hello.txt").text == "static hello"
+    assert client.get("/assets/hello.txt").text == "static hello"
+    assert client.get("/v/x").text == "inner /x"
+    assert client.get("/x").text == "outer /x"
+
+
+def test_a_dispatcher_pattern_still_wins_over_a_mount(
+    tmp_path: Path, connect: Callable[..., Client]
+) -> None:
+    server = vestespy.Server(("localhost", 8080))
+    dispatcher = vestespy.tools.Dispatcher()
+    dispatcher.register("/static/live", lambda ev, req, res: res.send_all("pattern"))
+    server.on("request", dispatcher.as_handler())
+    server.app.mount("/static", StaticFiles(directory=static_site(tmp_path)))
+    client = connect(server)
+    assert client.get("/static/live").text == "pattern"  # a route beats a mount, as in core
+    assert client.get("/static/hello.txt").text == "static hello"
+
+
+def test_console_methods_pass_their_arguments_to_logging(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 9 item 20: console.info("x %s", y) used to log the raw format string."""
+    console = vestespy.Server(("localhost", 8080)).console
+    with caplog.at_level(logging.INFO, "microrest.vestespy"):
+        console.info("got %s of %d", "x", 3)
+        console.log("log %s", "a")
+        console.success("ok %s", "b")
+        console.warn("careful %r", "c")
+        console.error("bad %s", "d")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            console.error("failed: %s", "e", exc_info=True)
+    assert [record.getMessage() for record in caplog.records] == [
+        "got x of 3",
+        "log a",
+        "ok b",
+        "careful 'c'",
+        "bad d",
+        "failed: e",
+    ]
+    assert [record.levelname for record in caplog.records] == [
+        "INFO",
+        "INFO",
+        "INFO",
+        "WARNING",
+        "ERROR",
+        "ERROR",
+    ]
+    assert caplog.records[-1].exc_info is not None
+    assert {record.filename for record in caplog.records} == {Path(__file__).name}

@@ -14,11 +14,17 @@ Decisions where the original was broken:
   gets a 500 and the log says which request went unanswered.
 - If a handler answered before the body was read and the ASGI server then stops delivering the
   body (uvicorn does), ``end`` still fires, with the body cut short.
+- A stream started before the body is read (``send_chunked`` from ``request`` or ``data``) runs
+  beside the reading: ``data`` and ``end`` keep firing, and the exchange keeps watching the
+  connection after ``end``, so the stream stops as soon as the client leaves (the same stream
+  started from ``end`` watches the connection itself).
+- The catch-all (no Dispatcher pattern) steps aside for a black-box app mounted on the app
+  that routed the request (``server.app.mount("/static", StaticFiles(...))``): the core tries
+  such mounts only when no route matched, and the catch-all matches everything.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 import anyio
@@ -26,7 +32,8 @@ import anyio
 from ...errors import ClientDisconnect, PayloadTooLarge
 from ...errors import HTTPError as CoreHTTPError
 from ...responses import Response as CoreResponse
-from ...toolkit import declared_length
+from ...responses import StreamingResponse
+from ...toolkit import declared_length, error_logger, route_path, send_buffered
 from .errors import HTTPError
 from .events import ANSWERS, Event
 
@@ -34,6 +41,7 @@ if TYPE_CHECKING:
     from ...requests import Request as CoreRequest
     from ...types import ASGIApp, Message, Receive, Scope, Send
     from .dispatcher import Pattern
+    from .request import Request
     from .response import Response
     from .server import Server
 
@@ -43,7 +51,7 @@ __all__ = ["ERROR_CHARSET_KEY", "Exchange", "answer_error", "logger"]
 # the error came from a VestesPy handler (a core miss outside them keeps the core's answer).
 ERROR_CHARSET_KEY = "vestespy.error_charset"
 
-logger = logging.getLogger("microrest.error")
+logger = error_logger
 # The methods the original's parser accepted; it answered 400 to any other.
 KNOWN_METHODS = frozenset(
     {"GET", "POST", "HEAD", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
@@ -57,16 +65,25 @@ async def _never() -> Message:
 
 
 class Exchange:
-    """The raw endpoint of a server's routes; ``route`` is the Dispatcher entry, if any."""
+    """The raw endpoint of a server's routes; ``route`` is the Dispatcher entry, if any.
 
-    __slots__ = ("server", "route")
+    ``label`` is that entry's pattern as registered (the route table shows it).
+    """
 
-    def __init__(self, server: Server, route: Pattern | None = None) -> None:
+    __slots__ = ("server", "route", "label")
+
+    def __init__(self, server: Server, route: Pattern | None = None, label: str = "") -> None:
         self.server = server
         self.route = route
+        self.label = label
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = self.server
+        if self.route is None:
+            mounted = _black_box(scope)
+            if mounted is not None:
+                await mounted[0](mounted[1], receive, send)
+                return
         if scope["method"] not in KNOWN_METHODS:
             # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
             # the server does not implement (``compat=True``: the original's 400).
@@ -75,14 +92,10 @@ class Exchange:
         request = server.handler_class(scope, server)
         request._route = self.route
         response = server.response_class(request, server)
-        wire = _Wire(scope, receive, send)
-        concurrency = server.app.concurrency
-        args = (request, response)
-        limit = server.max_body_size
-        received = 0
+        wire = _Wire(scope, receive, send, server.max_body_size)
         try:
-            if limit is not None:
-                declared_length(scope, limit)  # 413 before any handler runs
+            if wire.limit is not None:
+                declared_length(scope, wire.limit)  # 413 before any handler runs
             listeners = server._events.get("request")
             if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
                 # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
@@ -94,31 +107,35 @@ class Exchange:
                     server.exception_handler()
                     raise
             else:
-                await server.trigger_async("request", args, concurrency)
+                await server.trigger_async("request", (request, response), server.app.concurrency)
+            early = None
             if response._pending is not None:
-                await wire.flush(response)
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    if wire.completed:
-                        break  # the server stops reading once the response is complete
-                    raise ClientDisconnect()
-                chunk = message.get("body", b"")
-                if limit is not None and chunk:
-                    received += len(chunk)
-                    if received > limit:  # a streamed body has no Content-Length to check
-                        raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
-                if chunk and "data" in request._events:
-                    await request.trigger_async("data", (request, response, chunk), concurrency)
-                    if response._pending is not None:
-                        await wire.flush(response)
-                if not message.get("more_body", False):
-                    break
-            wire.body_done = True
-            if "end" in request._events:
-                await request.trigger_async("end", args, concurrency)
-                if response._pending is not None:
-                    await wire.flush(response)
+                early = await wire.flush(response)
+            if early is None and not request._events:
+                # Nobody listens to data or end: _read's loop, inlined (the hot path; a
+                # coroutine call cost ~2% of a request), still bounding the body.
+                limit = wire.limit
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        if wire.completed:
+                            break
+                        raise ClientDisconnect()
+                    chunk = message.get("body", b"")
+                    if chunk and limit is not None:
+                        wire.received += len(chunk)
+                        if wire.received > limit:
+                            raise PayloadTooLarge(
+                                f"Request body exceeds the limit of {limit} bytes"
+                            )
+                    if not message.get("more_body", False):
+                        break
+                wire.body_done = True
+            elif early is None:
+                early = await _read(request, response, wire)
+            if early is not None:
+                await _stream_while_reading(early, request, response, wire)
+                return
         except (HTTPError, CoreHTTPError) as exc:
             if await wire.settle_error(response, exc):
                 # The core's pipeline answers: the user's handlers on this app and the apps
@@ -152,38 +169,158 @@ class Exchange:
                 return
             # wire.send_response inlined: the body is read, nothing else is sent after this.
             wire.started = True
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": buffered.status,
-                    "headers": buffered.raw_headers,
-                }
+            await send_buffered(send, buffered.status, buffered.raw_headers, buffered.body)
+
+
+async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | None:
+    """Fire ``data`` per body chunk, then ``end``; flush what they send.
+
+    Returns a stream a ``data`` handler started before the body was complete, unsent: the
+    caller runs it beside the rest of the reading (``_stream_while_reading``).
+    """
+    concurrency = request.server.app.concurrency
+    receive = wire.receive
+    limit = wire.limit
+    while not wire.body_done:
+        message = await receive()
+        if message["type"] != "http.request":
+            if wire.completed:
+                break  # the server stops reading once the response is complete
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if limit is not None and chunk:
+            wire.received += len(chunk)
+            if wire.received > limit:  # a streamed body has no Content-Length to check
+                raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+        if not message.get("more_body", False):
+            wire.body_done = True
+        if chunk and "data" in request._events:
+            await request.trigger_async("data", (request, response, chunk), concurrency)
+            if response._pending is not None:
+                early = await wire.flush(response)
+                if early is not None:
+                    return early
+    wire.body_done = True
+    if "end" in request._events:
+        await request.trigger_async("end", (request, response), concurrency)
+        if response._pending is not None:
+            await wire.flush(response)
+    return None
+
+
+async def _stream_while_reading(
+    stream: ASGIApp, request: Request, response: Response, wire: _Wire
+) -> None:
+    """Send ``stream`` while the body is read, and stop it the moment the client leaves.
+
+    The reading loop is the only reader of ``receive``: it hands body chunks to ``data``
+    handlers and tells the stream about a disconnect through ``gone``. After ``end`` it keeps
+    reading until the stream is complete or the client has left.
+    """
+    gone = anyio.Event()
+    watch = anyio.CancelScope()  # the wait after ``end``: over when the stream is
+    send = wire.send
+
+    async def receive_disconnect() -> Message:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send_noting_the_end(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            wire.completed = True  # before the send returns: the reader must know at once
+        await send(message)
+
+    async def run_stream() -> None:
+        try:
+            await stream(wire.scope, receive_disconnect, send_noting_the_end)
+        except Exception:
+            logger.exception("VestesPy stream for %s %s failed", request.method, request.url)
+        finally:
+            wire.completed = True
+            watch.cancel()
+
+    wire.started = True
+    async with anyio.create_task_group() as group:
+        group.start_soon(run_stream)
+        try:
+            await _read(request, response, wire)
+        except ClientDisconnect:
+            pass  # gone is set below: the stream stops
+        except (HTTPError, CoreHTTPError) as exc:
+            logger.warning("HTTPError %s raised after the response was sent; ignored", exc)
+        except Exception:
+            logger.exception(
+                "VestesPy handler failed after answering %s %s", request.method, request.url
             )
-            await send({"type": "http.response.body", "body": buffered.body})
+        else:
+            with watch:
+                while not wire.completed:
+                    message = await wire.receive()
+                    if message["type"] == "http.disconnect":
+                        break
+        finally:
+            gone.set()
+
+
+def _black_box(scope: Scope) -> tuple[ASGIApp, Scope] | None:
+    """The black-box app mounted where this request goes, with its scope, if there is one.
+
+    Mounts are those of the app that routed the request (``scope["app"]``): the server's own
+    app, or the app the server is merged into, which holds the server's mounts under its
+    prefix. Routes beat mounts in the core; the catch-all is not a route the user wrote.
+    """
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    mounts: list[tuple[str, ASGIApp]] | None = getattr(router, "mounts", None)
+    if not mounts:
+        return None
+    path = route_path(scope)
+    for prefix, mounted in mounts:
+        if path == prefix or path.startswith(prefix + "/"):
+            child = dict(scope)
+            child["root_path"] = scope.get("root_path", "") + prefix
+            return mounted, child
+    return None
 
 
 class _Wire:
-    """The ASGI side of one exchange: what was sent, and whether the body was read."""
+    """The ASGI side of one exchange: what was sent, and how much of the body was read."""
 
-    __slots__ = ("scope", "receive", "send", "started", "completed", "body_done")
+    __slots__ = (
+        "scope",
+        "receive",
+        "send",
+        "started",
+        "completed",
+        "body_done",
+        "limit",
+        "received",
+    )
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, scope: Scope, receive: Receive, send: Send, limit: int | None) -> None:
         self.scope = scope
         self.receive = receive
         self.send = send
         self.started = False
         self.completed = False
         self.body_done = False
+        self.limit = limit
+        self.received = 0
 
-    async def flush(self, response: Response) -> None:
+    async def flush(self, response: Response) -> ASGIApp | None:
+        """Send what a handler sent; a stream started before the body is read is returned
+        instead (it must run beside the reading, which alone may call ``receive``)."""
         pending = response.take_pending()
-        if pending is not None:
-            await self.send_response(pending)
+        if pending is None:
+            return None
+        if not self.body_done and isinstance(pending, StreamingResponse):
+            return pending
+        await self.send_response(pending)
+        return None
 
     async def send_response(self, response: ASGIApp) -> None:
         self.started = True
-        # A streaming response watches ``receive`` for a disconnect; before the body is read
-        # that would swallow body chunks, so it gets a receive that never returns.
+        # A complete answer never reads; before the body is read, ``receive`` is not its own.
         receive = self.receive if self.body_done else _never
         await response(self.scope, receive, self.send)
         self.completed = True

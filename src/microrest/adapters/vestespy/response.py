@@ -12,19 +12,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import anyio.lowlevel
+
 from ...responses import StreamingResponse
-from ...toolkit import encode_header
+from ...toolkit import NO_BODY_STATUSES, encode_header, send_buffered
 from .headers import Headers
 
 if TYPE_CHECKING:
-    from ...types import ASGIApp, Receive, Scope, Send
+    from ...types import ASGIApp, Message, Receive, Scope, Send
     from .request import Request
     from .server import Server
 
-__all__ = ["Answer", "Response"]
+__all__ = ["Answer", "Response", "Stream"]
 
 ALREADY_USED = "Already used that response instance!"
-_NO_BODY_STATUSES = frozenset({204, 304})
 # (name, value) -> the checked wire form; header names and values repeat from request to request.
 _ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 
@@ -44,10 +45,7 @@ class Answer:
         self.body = body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status, "headers": self.raw_headers}
-        )
-        await send({"type": "http.response.body", "body": self.body})
+        await send_buffered(send, self.status, self.raw_headers, self.body)
 
     def __repr__(self) -> str:
         return f"<vestespy.Answer {self.status}>"
@@ -179,7 +177,7 @@ class Response:
             raw.append(pair if pair is not None else _encoded(name, text))
         status = self.status
         # As the core's Response: a length unless the status has no body or it is chunked.
-        if status not in _NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
+        if status not in NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
             raw.append((b"content-length", str(len(body)).encode()))
         answer = self._pending = Answer(status, raw, body)
         headers.set_raw("content-length", len(body), "Content-Length")  # visible, as before
@@ -189,9 +187,7 @@ class Response:
 
     def _stream(self, content: Iterable[bytes] | AsyncIterable[bytes]) -> None:
         headers = self.headers
-        self._pending = StreamingResponse(
-            content, self.status, headers.pairs() if headers else None
-        )
+        self._pending = Stream(content, self.status, headers.pairs() if headers else None)
         self._buffer = None
         self.alive = False
 
@@ -215,18 +211,26 @@ def _checked(
     if isinstance(stream, AsyncIterable):
 
         async def agen() -> AsyncIterator[bytes]:
-            async for data in stream:
-                chunk = _item(data, charset, where)
-                if chunk:
-                    yield chunk
+            items = aiter(stream)
+            try:
+                async for data in items:
+                    chunk = _item(data, charset, where)
+                    if chunk:
+                        yield chunk
+            finally:
+                await _aclose(items)
 
         return agen()
 
     def gen() -> Iterator[bytes]:
-        for data in stream:
-            chunk = _item(data, charset, where)
-            if chunk:
-                yield chunk
+        items = iter(stream)
+        try:
+            for data in items:
+                chunk = _item(data, charset, where)
+                if chunk:
+                    yield chunk
+        finally:
+            _close(items)
 
     return gen()
 
@@ -240,28 +244,74 @@ def _limited(
 
         async def agen() -> AsyncIterator[bytes]:
             left = total
+            items = aiter(stream)
+            try:
+                if left == 0:
+                    return
+                async for data in items:
+                    chunk = _item(data, charset, where)[:left]
+                    left -= len(chunk)
+                    if chunk:
+                        yield chunk
+                    if left == 0:
+                        return
+            finally:
+                await _aclose(items)
+
+        return agen()
+
+    def gen() -> Iterator[bytes]:
+        left = total
+        items = iter(stream)
+        try:
             if left == 0:
                 return
-            async for data in stream:
+            for data in items:
                 chunk = _item(data, charset, where)[:left]
                 left -= len(chunk)
                 if chunk:
                     yield chunk
                 if left == 0:
                     return
-
-        return agen()
-
-    def gen() -> Iterator[bytes]:
-        left = total
-        if left == 0:
-            return
-        for data in stream:
-            chunk = _item(data, charset, where)[:left]
-            left -= len(chunk)
-            if chunk:
-                yield chunk
-            if left == 0:
-                return
+        finally:
+            _close(items)
 
     return gen()
+
+
+def _close(items: Iterator[Any]) -> None:
+    """Close a generator (or file) the stream was drawn from: its ``finally`` runs now."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
+
+
+async def _aclose(items: AsyncIterator[Any]) -> None:
+    aclose = getattr(items, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+class Stream(StreamingResponse):
+    """The core's streaming answer, made to stop for certain when the client leaves.
+
+    Two gaps are closed. Once the client is gone, uvicorn's ``send`` returns without ever
+    suspending, so an async generator that never awaits would hold the event loop for ever
+    (the disconnect watcher never runs, SIGTERM is never handled): each chunk sent is
+    followed by a checkpoint. And the source is closed when the answer ends, however it
+    ends, instead of being left to the garbage collector: its ``finally`` runs at once.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_then_yield(message: Message) -> None:
+            await send(message)
+            await anyio.lowlevel.checkpoint()
+
+        try:
+            await super().__call__(scope, receive, send_then_yield)
+        finally:
+            content = self.content
+            if isinstance(content, AsyncIterator):
+                await _aclose(content)
+            elif isinstance(content, Iterator):
+                _close(content)

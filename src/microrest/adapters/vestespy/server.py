@@ -6,18 +6,24 @@ Underneath is a core ``App`` (``server.app``, style ``"vestespy"``) with raw rou
 event pipeline: one per attached Dispatcher pattern, then a catch-all for everything else. The
 catch-all is added when the server is first used (first request, ``serve_forever()``, or being
 mounted), so patterns attached before that come first in the route table and the core router
-picks them; patterns attached later still work through the dispatcher's own matching.
+picks them; patterns attached later still work through the dispatcher's own matching. The
+catch-all steps aside for black-box apps mounted on ``server.app`` (``StaticFiles``): they are
+reached as on any core app (see ``exchange.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import socket
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from ...app import App
+from ...errors import ConfigurationError
 from ...errors import HTTPError as CoreHTTPError
 from ...limits import Limits
 from ...toolkit import is_async_callable
@@ -26,39 +32,50 @@ from .events import EventManager, Handler
 from .exchange import Exchange, answer_error
 from .request import Request
 from .response import Response
+from .routes import CATCH_ALL as CATCH_ALL  # re-exported: it lived here before
+from .routes import EventsRoute, PatternRoute
+from .serving import Serving
 from .websocket import serve_websockets
 
 if TYPE_CHECKING:
     from ...server import Server as Runner
     from ...types import Receive, Scope, Send
 
-__all__ = ["Console", "Server"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Console", "Server"]
 
-# Everything not claimed by a Dispatcher pattern; also right under a mount prefix.
-CATCH_ALL = re.compile(r"(?:/.*)?", re.DOTALL)
+# The core's default body bound: a VestesPy server is bounded unless told otherwise.
+DEFAULT_MAX_BODY_SIZE: int | None = Limits().max_body_size
 SELECTS = ("select", "epoll", "poll", "kqueue")
 
 
 class Console:
-    """The original's coloured console, as ``logging`` calls on ``microrest.vestespy``."""
+    """The original's coloured console, as ``logging`` calls on ``microrest.vestespy``.
+
+    Each method takes ``logging``'s arguments: ``console.info("got %s", x)`` formats lazily,
+    and ``exc_info=True`` and the like work.
+    """
 
     def __init__(self) -> None:
         self.logger = logging.getLogger("microrest.vestespy")
 
-    def log(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.logger.info(message)
+    def log(self, message: object, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.INFO, message, args, kwargs)
 
-    def info(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.logger.info(message)
+    def info(self, message: object, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.INFO, message, args, kwargs)
 
-    def success(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.logger.info(message)
+    def success(self, message: object, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.INFO, message, args, kwargs)
 
-    def warn(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.logger.warning(message)
+    def warn(self, message: object, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.WARNING, message, args, kwargs)
 
-    def error(self, message: str, *args: Any, **kwargs: Any) -> None:
-        self.logger.error(message)
+    def error(self, message: object, *args: Any, **kwargs: Any) -> None:
+        self._log(logging.ERROR, message, args, kwargs)
+
+    def _log(self, level: int, message: object, args: tuple[Any, ...], kwargs: Any) -> None:
+        kwargs.setdefault("stacklevel", 3)  # the record names the caller's line, not ours
+        self.logger.log(level, message, *args, **kwargs)
 
 
 class Server(EventManager):
@@ -70,7 +87,8 @@ class Server(EventManager):
     for ``serve_forever``), ``sync_handlers="inline"`` (run sync handlers on the loop) and
     ``compat=True`` (the original's 400 instead of 501 for a method it did not know) and
     ``max_body_size`` (bytes a request body may stream through ``data`` events before a 413;
-    None, the default, is unbounded as in the original).
+    the core's 10 MiB by default; ``None`` is unbounded, as in the original, and must be
+    asked for).
     """
 
     response_class: type[Response] = Response
@@ -88,7 +106,7 @@ class Server(EventManager):
         workers: int = 1,
         sync_handlers: Literal["thread", "inline"] = "thread",
         compat: bool = False,
-        max_body_size: int | None = None,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         super().__init__()
         if not (isinstance(handler, type) and issubclass(handler, Request)):
@@ -111,7 +129,15 @@ class Server(EventManager):
         self.debug = debug
         self.workers = workers
         self.compat = compat
-        # None: unbounded, as the original; data events stream, so memory stays flat anyway.
+        if max_body_size is not None and (
+            isinstance(max_body_size, bool) or not isinstance(max_body_size, int)
+        ):
+            raise TypeError(
+                f"max_body_size must be an int (bytes) or None (unbounded), got {max_body_size!r}"
+            )
+        if max_body_size is not None and max_body_size < 0:
+            raise ValueError(f"max_body_size must be >= 0 bytes, got {max_body_size}")
+        # None (explicit only): unbounded, as the original; data events stream either way.
         self.max_body_size = max_body_size
         self.HEADERS_LENGTH = HEADERS_LENGTH
         self.CHUNK_LENGTH = CHUNK_LENGTH
@@ -128,9 +154,11 @@ class Server(EventManager):
         )
         # VestesPy's answer to its handlers' HTTPErrors, below the user's handlers.
         self.app.add_style_exception_handler(CoreHTTPError, answer_error)
+        # Where the user built this server: the route table's source for its event routes.
+        self.defined_at = _caller_line()
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._sealed = False
-        self._runner: Runner | None = None
+        self._serving = Serving()
 
     # -- events ----------------------------------------------------------------------------
 
@@ -167,13 +195,14 @@ class Server(EventManager):
         if self._sealed:
             return
         self._sealed = True
-        self.app.add_route(CATCH_ALL, Exchange(self), ["*"], raw=True, source=type(self))
+        self.app.add(EventsRoute(Exchange(self)))
 
-    def _add_pattern(self, entry: Pattern, static: str | None = None) -> bool:
+    def _add_pattern(self, entry: Pattern, static: str | None = None, label: str = "") -> bool:
         """A Dispatcher entry as a core route (once per pattern: the first registration wins).
 
         ``static`` is the literal path of a pattern that can match nothing else: a static core
-        route (a dict lookup). Returns whether the route is tried before the catch-all.
+        route (a dict lookup); ``label`` is the pattern as registered, for the route table.
+        Returns whether the route is tried before the catch-all.
         """
         assert entry.regex is not None
         # The core matches the whole path, so the dispatcher's trailing "$" is dropped there.
@@ -182,42 +211,67 @@ class Server(EventManager):
             return self._patterns[key]
         ahead = static is not None or not self._sealed
         self._patterns[key] = ahead
-        self.app.add_route(
-            key if static is not None else re.compile(key),
-            Exchange(self, entry),
-            ["*"],
-            name=entry.name,
-            raw=True,
-            source=entry.handler,
+        self.app.add(
+            PatternRoute(
+                key if static is not None else re.compile(key),
+                Exchange(self, entry, label),
+                name=entry.name,
+                source=entry.handler,
+            )
         )
         return ahead
 
     # -- serving ---------------------------------------------------------------------------
 
-    def serve_forever(self, workers: int | None = None, **options: Any) -> None:
-        """Serve on ``address`` until ``shutdown()`` or Ctrl-C (a no-op inside a worker)."""
-        from ...server import Server as Runner
+    @property
+    def _runner(self) -> Runner | None:
+        """The core server while ``serve_forever()`` runs, else None."""
+        return self._serving.runner
 
+    def serve_forever(self, workers: int | None = None, **options: Any) -> None:
+        """Serve on ``address`` until ``shutdown()``, SIGTERM or Ctrl-C.
+
+        A no-op inside a worker's import of the module, and when ``shutdown()`` was called
+        before (that request is not lost: this call consumes it and returns at once).
+        """
         self._seal()
         host, port = self.address
         if self._socket is not None:
             options.setdefault("fd", self._socket.fileno())
         options.setdefault("log_level", "debug" if self.debug else "info")
-        runner = Runner(self, host, port, workers=workers or self.workers, **options)
-        self._runner = runner
+        count = workers or self.workers
+        if self._socket is not None and count > 1:
+            raise ConfigurationError(
+                "serve_forever() serves a socket you bound with one worker only; pass an "
+                "address tuple to Server(...) to serve several workers"
+            )
         try:
-            runner.serve()
+            self._serving.serve(self, host, port, count, **options)
         except KeyboardInterrupt:
             self.console.warn("Shutting down the server.")
-        finally:
-            self._runner = None
 
     def shutdown(self, timeout: float | None = None) -> None:
-        """Stop ``serve_forever()``; safe from any thread, and when not serving."""
-        runner = self._runner
-        if runner is not None:
-            runner.stop(timeout)
+        """Stop ``serve_forever()`` from any thread, whatever the number of workers.
+
+        Before ``serve_forever()`` has started, it makes that call return at once. With a
+        ``timeout``, waits up to that many seconds for the serving to end (never from a
+        handler of this server: it would wait for itself).
+        """
+        self._serving.stop(timeout)
 
     def __repr__(self) -> str:
         host, port = self.address
         return f"<vestespy.Server {host}:{port}>"
+
+
+def _caller_line() -> str:
+    """``file.py:line`` of the first frame outside microrest (who built the server)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+        "microrest."
+    ):
+        frame = frame.f_back
+    filename = frame.f_code.co_filename
+    with contextlib.suppress(ValueError):  # another drive on Windows
+        filename = os.path.relpath(filename)
+    return f"{filename}:{frame.f_lineno}"
