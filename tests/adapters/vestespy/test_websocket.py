@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -108,13 +109,19 @@ def test_a_client_that_lets_messages_pile_up_is_closed() -> None:
     server = vestespy.Server(("localhost", 8080))
     server.app.limits = Limits(websocket_max_queue=4, websocket_send_timeout=None)
 
+    sent = threading.Event()
+
     def onmessage(ev: Any, ws: Any, message: Any) -> None:
         for _ in range(100):
             ws.send("x" * 10)
+        sent.set()
 
     server.on("websocket", lambda ev, ws: ws.on("message", onmessage))
     with Client(server) as client, client.websocket_connect("/ws", max_queue=1) as ws:
         ws.send_text("go")
+        # Read nothing until the handler has queued everything: a client that reads along
+        # would keep the queue short, and whether it overflowed would be a race.
+        assert sent.wait(10)
         codes = []
         try:
             while True:
