@@ -11,6 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 FLOOR_VENV := .venv-floor
 FLOOR_STAMP := $(FLOOR_VENV)/.installed-floor
 PIP_FLAGS := --quiet --disable-pip-version-check
+comma := ,
 # pip for an environment: the host Python's pip pointed at it (`pip --python`, pip >= 22.3),
 # which spares each new environment its own copy of pip (ensurepip is half of `make run`'s
 # start on a fresh clone); the environment's own pip where the host has none.
@@ -38,7 +39,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(call pip_in,$(VENV),install -e '.[test,test-latest]')
+	$(call pip_in,$(VENV),install -e '.[test$(comma)test-latest]')
 	touch $@
 
 $(FLOOR_STAMP): pyproject.toml constraints-floor.txt
