@@ -138,6 +138,8 @@ def test_json_response_with_and_without_orjson(
 def test_json_unserialisable_is_a_500(
     monkeypatch: pytest.MonkeyPatch, use_orjson: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    if use_orjson:
+        pytest.importorskip("orjson")
     monkeypatch.setattr(codec_module, "_HAS_ORJSON", use_orjson)
     response = get(lambda: JSONResponse({"when": object()}), raise_server_exceptions=False)
     assert response.status_code == 500
