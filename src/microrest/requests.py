@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any
 
-from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State
-from starlette.requests import cookie_parser
+from starlette.datastructures import FormData, Headers, QueryParams
 
 from .codec import json_loads
+from .connection import HTTPConnection
 from .errors import (
     BadRequest,
     ClientDisconnect,
@@ -60,15 +60,11 @@ def declared_length(scope: Scope, limit: int | None = None) -> int | None:
     return None
 
 
-class Request:
+class Request(HTTPConnection):
     """What a handler reads. Names follow Starlette's so users need not learn new ones."""
 
     __slots__ = (
-        "scope",
         "receive",
-        "_headers",
-        "_query",
-        "_cookies",
         "_body",
         "_json",
         "_form",
@@ -97,61 +93,8 @@ class Request:
         return self.scope["path"]  # type: ignore[no-any-return]
 
     @property
-    def url(self) -> URL:
-        return URL(scope=self.scope)
-
-    @property
-    def path_params(self) -> dict[str, Any]:
-        return self.scope.get("path_params", {})  # type: ignore[no-any-return]
-
-    @property
-    def path_groups(self) -> tuple[Any, ...]:
-        """Every group of a regex route, positional and named, in pattern order."""
-        return self.scope.get("path_groups", ())  # type: ignore[no-any-return]
-
-    @property
-    def query_params(self) -> QueryParams:
-        if self._query is None:
-            self._query = QueryParams(self.scope.get("query_string", b""))
-        return self._query
-
-    @property
-    def headers(self) -> Headers:
-        if self._headers is None:
-            self._headers = Headers(scope=self.scope)
-        return self._headers
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        if self._cookies is None:
-            cookies: dict[str, str] = {}
-            for value in self.headers.getlist("cookie"):
-                # lenient, as browsers are: SimpleCookie drops every cookie after one it
-                # dislikes (a JSON-valued analytics cookie would hide the session cookie)
-                cookies.update(cookie_parser(value))
-            self._cookies = cookies
-        return self._cookies
-
-    @property
-    def client(self) -> Address | None:
-        client = self.scope.get("client")
-        return Address(*client) if client else None
-
-    @property
-    def app(self) -> Any:
-        return self.scope.get("app")
-
-    @property
     def route(self) -> Route | None:
         return self.scope.get("route")
-
-    @property
-    def state(self) -> State:
-        """Per-request scratch space (and what a lifespan yielded, per the ASGI spec)."""
-        state: State | None = self.scope.get("microrest.state")
-        if state is None:
-            state = self.scope["microrest.state"] = State(dict(self.scope.get("state") or {}))
-        return state
 
     @property
     def limits(self) -> Limits:

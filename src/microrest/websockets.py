@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.lowlevel
-from starlette.datastructures import URL, Address, Headers, QueryParams, State
-from starlette.requests import cookie_parser
+from starlette.datastructures import Headers, QueryParams
 
 from .codec import json_dumps, json_loads
 from .concurrency import is_async_callable
+from .connection import HTTPConnection
 from .errors import BadRequest, ConfigurationError, HTTPError, MicrorestError
 from .limits import Limits
 from .pipeline import SERVER_ERROR_KEY, logger
@@ -212,7 +212,7 @@ class WebSocketRoute(Route):
         return f"WebSocketRoute({self.path!r}, style={self.style!r})"
 
 
-class WebSocket:
+class WebSocket(HTTPConnection):
     """One websocket connection, as its handler sees it.
 
     The handshake request's data (``url``, ``path_params``, ``query_params``, ``headers``,
@@ -222,7 +222,6 @@ class WebSocket:
     """
 
     __slots__ = (
-        "scope",
         "_receive",
         "_send",
         "client_state",
@@ -240,9 +239,6 @@ class WebSocket:
         "_waiters",
         "_eager",
         "_last",
-        "_headers",
-        "_query",
-        "_cookies",
     )
 
     def __init__(
@@ -274,56 +270,6 @@ class WebSocket:
         self._cookies: dict[str, str] | None = None
 
     # the handshake request ----------------------------------------------------------------
-
-    @property
-    def url(self) -> URL:
-        return URL(scope=self.scope)
-
-    @property
-    def path_params(self) -> dict[str, Any]:
-        return self.scope.get("path_params", {})  # type: ignore[no-any-return]
-
-    @property
-    def path_groups(self) -> tuple[Any, ...]:
-        return self.scope.get("path_groups", ())  # type: ignore[no-any-return]
-
-    @property
-    def query_params(self) -> QueryParams:
-        if self._query is None:
-            self._query = QueryParams(self.scope.get("query_string", b""))
-        return self._query
-
-    @property
-    def headers(self) -> Headers:
-        if self._headers is None:
-            self._headers = Headers(scope=self.scope)
-        return self._headers
-
-    @property
-    def cookies(self) -> dict[str, str]:
-        if self._cookies is None:
-            cookies: dict[str, str] = {}
-            for value in self.headers.getlist("cookie"):
-                cookies.update(cookie_parser(value))
-            self._cookies = cookies
-        return self._cookies
-
-    @property
-    def client(self) -> Address | None:
-        client = self.scope.get("client")
-        return Address(*client) if client else None
-
-    @property
-    def app(self) -> Any:
-        return self.scope.get("app")
-
-    @property
-    def state(self) -> State:
-        """Per-connection scratch space, seeded with what the lifespan yielded."""
-        state: State | None = self.scope.get("microrest.state")
-        if state is None:
-            state = self.scope["microrest.state"] = State(dict(self.scope.get("state") or {}))
-        return state
 
     @property
     def requested_subprotocols(self) -> list[str]:
