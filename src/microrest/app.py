@@ -38,7 +38,7 @@ from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSl
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websockets import WebSocketRoute, serve_websocket
 
-__all__ = ["App"]
+__all__ = ["App", "app_of"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Lifespan = Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]
@@ -812,3 +812,17 @@ def _ancestors(app: App) -> list[App]:
         found.append(current)
         current = current.parent
     return found
+
+
+def app_of(obj: Any, who: str = "this") -> App:
+    """The core ``App`` behind ``obj``: ``obj`` itself, or a style's main object's
+    ``__microrest_app__``. Anything else is a ``ConfigurationError`` naming ``who`` wanted it."""
+    if isinstance(obj, App):
+        return obj
+    inner = getattr(obj, "__microrest_app__", None)
+    if isinstance(inner, App):
+        return inner
+    raise ConfigurationError(
+        f"{obj!r} is not a microrest app: {who} takes an App or a style's main object "
+        "(CorePost, vestespy.Server, web.HTTPServer, xio.app(), pyservice.Service...)"
+    )

@@ -62,18 +62,9 @@ def load_app(target: str, app_dir: str | None = None) -> Any:
 
 def _loaded_core_app(args: argparse.Namespace) -> Any:
     loaded = load_app(_require_target(args), args.app_dir)
-    return _core_app(loaded() if args.factory else loaded)
+    from .app import app_of
 
-
-def _core_app(obj: Any) -> Any:
-    from .app import App
-
-    if isinstance(obj, App):
-        return obj
-    inner = getattr(obj, "__microrest_app__", None)
-    if isinstance(inner, App):
-        return inner
-    raise ConfigurationError(f"{obj!r} is not a microrest app")
+    return app_of(loaded() if args.factory else loaded, "microrest")
 
 
 # -- environment defaults -----------------------------------------------------------------------

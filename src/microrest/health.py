@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from .app import App
+from .app import app_of
 from .concurrency import is_async_callable
 from .errors import ConfigurationError
 from .requests import Request
@@ -26,17 +26,6 @@ from .responses import JSONResponse
 __all__ = ["add_health_check"]
 
 logger = logging.getLogger("microrest.health")
-
-
-def _core_app(app: Any) -> App:
-    if isinstance(app, App):
-        return app
-    inner = getattr(app, "__microrest_app__", None)
-    if isinstance(inner, App):
-        return inner
-    raise ConfigurationError(
-        f"add_health_check() needs a microrest App or a style's main object, got {app!r}"
-    )
 
 
 def _name(check: Callable[..., Any]) -> str:
@@ -78,4 +67,4 @@ def add_health_check(
     health.__doc__ = (
         "Health check: 200 when every dependency answers, 503 naming those that do not."
     )
-    _core_app(app).add_route(path, health, ["GET"], name="healthz")
+    app_of(app, "add_health_check()").add_route(path, health, ["GET"], name="healthz")

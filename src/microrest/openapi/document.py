@@ -56,7 +56,9 @@ def openapi_document(
 
     ``app`` is an ``App`` or a style's main object (anything with ``__microrest_app__``).
     """
-    core = core_app(app)
+    from ..app import app_of
+
+    core = app_of(app, "openapi_document()")
     builder = _Builder()
     for route in core.router.all_routes:
         builder.add(route)
@@ -247,18 +249,6 @@ class _Builder:
         except ConfigurationError:
             return unknown  # a response class or another type that is not a JSON shape
         return {"200": {"description": "OK.", "content": {"application/json": {"schema": schema}}}}
-
-
-def core_app(obj: Any) -> App:
-    """The core ``App`` of ``obj``: itself, or a style object's ``__microrest_app__``."""
-    from ..app import App
-
-    if isinstance(obj, App):
-        return obj
-    inner = getattr(obj, "__microrest_app__", None)
-    if isinstance(inner, App):
-        return inner
-    raise ConfigurationError(f"{obj!r} is not a microrest app (no __microrest_app__)")
 
 
 def metadata_of(route: Route) -> dict[str, Any]:
