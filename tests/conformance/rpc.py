@@ -82,7 +82,32 @@ def _splice(key: str, body: bytes | Iterable[bytes]) -> tuple[bytes, bytes]:
     return head, b" " * padding + tail
 
 
-class RestOverRpc:
+class _Verbs:
+    """``get``, ``put``... over ``request``: the methods the conformance tests call."""
+
+    def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        raise NotImplementedError
+
+    def get(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("GET", path, **options)
+
+    def put(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("PUT", path, **options)
+
+    def delete(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("DELETE", path, **options)
+
+    def head(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("HEAD", path, **options)
+
+    def options(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("OPTIONS", path, **options)
+
+    def post(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("POST", path, **options)
+
+
+class RestOverRpc(_Verbs):
     """A client of the items REST contract that speaks pyservice (see the module docstring)."""
 
     def __init__(self, client: httpx.Client, prefix: str = "") -> None:
@@ -130,24 +155,6 @@ class RestOverRpc:
         if operation == "put_item":
             return self._put(key or "", content if content is not None else b"", headers)
         return self._call(operation, {"key": key}, 204 if operation == "delete_item" else 200)
-
-    def get(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("GET", path, **options)
-
-    def put(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("PUT", path, **options)
-
-    def delete(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("DELETE", path, **options)
-
-    def head(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("HEAD", path, **options)
-
-    def options(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("OPTIONS", path, **options)
-
-    def post(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("POST", path, **options)
 
     # the RPC side ----------------------------------------------------------------------------
 
@@ -201,7 +208,7 @@ class RestOverRpc:
         return httpx.Response(status, headers=headers, content=content, request=answer.request)
 
 
-class RestView:
+class RestView(_Verbs):
     """A REST style's client under a prefix, with the same methods as ``RestOverRpc``."""
 
     def __init__(self, client: httpx.Client, prefix: str = "") -> None:
@@ -210,24 +217,6 @@ class RestView:
 
     def request(self, method: str, path: str, **options: Any) -> httpx.Response:
         return self.client.request(method, self.prefix + path, **options)
-
-    def get(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("GET", path, **options)
-
-    def put(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("PUT", path, **options)
-
-    def delete(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("DELETE", path, **options)
-
-    def head(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("HEAD", path, **options)
-
-    def options(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("OPTIONS", path, **options)
-
-    def post(self, path: str, **options: Any) -> httpx.Response:
-        return self.request("POST", path, **options)
 
 
 def rest_view(client: httpx.Client, style: str, prefix: str = "") -> RestView | RestOverRpc:
