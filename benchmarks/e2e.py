@@ -479,7 +479,7 @@ def render(report: dict[str, Any]) -> str:
             if app != "raw" and cell.get("ratio_raw") is not None:
                 ratio = f"{cell['ratio_raw']:.2f}"
                 ratio_spread = f"{cell['ratio_raw_min']:.2f}-{cell['ratio_raw_max']:.2f}"
-                mark = "pass" if cell["ratio_raw"] >= 0.8 else "FAIL"
+                mark = "pass" if cell["ratio_raw"] >= 0.8 else "**FAIL**"
             runs = ", ".join(_k(v) for v in cell.get("rps_runs", []))
             out.append(
                 f"| {col} | {app} | {_k(cell['rps'])} | {_k(cell['rps_min'])}-"

@@ -156,7 +156,9 @@ def targets_md(ins: Instructions) -> tuple[str, list[tuple[str, bool]]]:
             verdicts.append((f"core {scenario} <= 2.0x raw", over_raw <= CORE_OVER_RAW))
         if targeted and over_bs is not None:
             verdicts.append((f"core {scenario} <= BlackSheep", over_bs <= CORE_OVER_BLACKSHEEP))
-        label = scenario if targeted else f"{scenario} (vs their {base_scenario(scenario)})"
+        label = scenario
+        if base_scenario(scenario) != scenario:
+            label += f" (vs their {base_scenario(scenario)})"
         if is_thread(scenario):
             label += ", no target"
         row = [
@@ -335,17 +337,19 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
     out = [
         "## Where the remaining cost sits",
         "",
-        f"`benchmarks/profile_layers.py`: cProfile of {meta['requests']} requests per scenario "
-        f"in-process ({meta['routes']} extra routes), every function's own time attributed to "
-        "a layer by its module (built-in functions to the layer that called them). The "
+        f"`benchmarks/profile_layers.py`: cProfile of {meta.get('rounds', 1)} rounds of "
+        f"{meta['requests']} requests per scenario in-process ({meta['routes']} extra routes); "
+        "every function's own time is its lowest over the rounds (preemption on the shared "
+        "machine only adds time) and is attributed to a layer by its module (built-in and "
+        "library functions to the layer that called them). The "
         '"driver" layer is the benchmark\'s fake server (`send`/`receive`): raw ASGI pays it '
         "too.",
         "",
         "The instructions column is the share applied to callgrind's total for that scenario: "
         "CPython 3.11 gives callgrind no per-Python-function costs, so this is an estimate. "
         "cProfile adds a fixed cost per function call, which inflates layers made of many small "
-        "calls; the calls-per-request column shows where that applies. The shares are from "
-        "timing, so they move by a few points between runs; compare layers, not decimals.",
+        "calls; the calls-per-request table shows where that applies. The shares are from "
+        "timing: they move by a point or two between runs; compare layers, not decimals.",
     ]
     layers: list[str] = meta["layers"]
     for app, per in data["results"].items():
@@ -354,29 +358,41 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
             continue
         out += [
             "",
-            f"### `{app}`: share of the request's cost per layer",
+            f"### `{app}`: share of the request's cost per layer (estimated instructions)",
             "",
             "| layer | " + " | ".join(scenarios) + " |",
             "|---|" + "---|" * len(scenarios),
         ]
+        calls_rows = []
         for layer in layers:
-            cells = []
+            cells, calls = [], []
             for scenario in scenarios:
                 cell = per[scenario]["layers"].get(layer)
-                if not cell or cell["share"] < 0.0005:
+                if not cell or cell["share"] < 0.005:
                     cells.append("")
+                    calls.append(f"{cell['calls_per_request']:.1f}" if cell else "")
                     continue
                 text = f"{cell['share']:.0%}"
                 total = ins.get(app, scenario) if ins else None
                 if total is not None:
                     text += f" ({kilo(cell['share'] * total)})"
-                text += f", {cell['calls_per_request']:.1f} calls"
                 cells.append(text)
+                calls.append(f"{cell['calls_per_request']:.1f}")
             if any(cells):
                 out.append(f"| {layer} | " + " | ".join(cells) + " |")
+            if any(calls):
+                calls_rows.append(f"| {layer} | " + " | ".join(calls) + " |")
         if ins is not None:
             totals = [kilo(ins.get(app, s)) or "?" for s in scenarios]
             out.append("| **callgrind total** | " + " | ".join(totals) + " |")
+        out += [
+            "",
+            "Python function calls per request in each layer (exact, from the profile):",
+            "",
+            "| layer | " + " | ".join(scenarios) + " |",
+            "|---|" + "---|" * len(scenarios),
+            *calls_rows,
+        ]
         out += ["", "Costliest functions outside the driver, per scenario:", ""]
         for scenario in scenarios:
             top = per[scenario].get("top", [])[:4]
