@@ -46,18 +46,26 @@ def _paths(name: str) -> list[str]:
     return [ALL[name].path(i) for i in range(count)]
 
 
-async def _child(app_name: str, scenario_name: str, extra_routes: int, requests: int) -> None:
+async def _child(
+    app_name: str, scenario_name: str, extra_routes: int, requests: int, built: int
+) -> None:
+    """Warm up, build ``built`` requests (scope, receive, send), run them if ``requests``."""
     module = registry.load(app_name)
     app = module.build(extra_routes)
     scenario = ALL[scenario_name]
     paths = _paths(scenario_name)
     async with Lifespan(app) as lifespan:
         await run_batch(app, make_batch(scenario, 0, WARMUP, lifespan.state, paths))
-        if requests:
-            await run_batch(app, make_batch(scenario, WARMUP, requests, lifespan.state, paths))
+        if built:
+            batch = make_batch(scenario, WARMUP, built, lifespan.state, paths)
+            if requests:
+                await run_batch(app, batch)
 
 
-def _count(app_name: str, scenario: str, extra_routes: int, requests: int) -> int:
+def _count(
+    app_name: str, scenario: str, extra_routes: int, requests: int, built: int | None = None
+) -> int:
+    """Instructions of one child run (callgrind's total); ``built`` defaults to ``requests``."""
     command = [
         "valgrind",
         "--tool=callgrind",
@@ -69,6 +77,7 @@ def _count(app_name: str, scenario: str, extra_routes: int, requests: int) -> in
         scenario,
         str(extra_routes),
         str(requests),
+        str(requests if built is None else built),
     ]
     done = subprocess.run(command, capture_output=True, timeout=900, check=False)
     found = _COLLECTED.search(done.stderr)
@@ -99,7 +108,7 @@ REQUEST_S = 0.004
 
 def planned_seconds(pairs: int, requests: int, jobs: int) -> float:
     """Expected wall time on an idle machine: two callgrind runs per pair, ``jobs`` at once."""
-    runs = 2 * pairs
+    runs = 2 * pairs + min(pairs, len(ALL))  # + one setup run per scenario
     return (runs * RUN_S + pairs * (WARMUP * 2 + requests) * REQUEST_S) / max(1, jobs)
 
 
@@ -108,43 +117,73 @@ def valgrind_version() -> str:
     return done.stdout.strip()
 
 
+Measured = tuple[dict[str, dict[str, float]], dict[str, dict[str, str]], dict[str, float]]
+
+
 def measure(
-    pairs: list[tuple[str, str]], routes: int, requests: int, jobs: int, log: Any = print
-) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
-    """Instructions per request of every pair; failures are recorded, not raised.
+    pairs: list[tuple[str, str]],
+    routes: int,
+    requests: int,
+    jobs: int,
+    log: Any = print,
+    without_setup: bool = False,
+) -> Measured:
+    """Instructions per request of every pair, failures (recorded, not raised), and the setup.
 
     The two runs of every pair (without and with the measured requests) are separate tasks, so
-    ``jobs`` workers stay busy until the last run.
+    ``jobs`` workers stay busy until the last run. By default the measured requests are also
+    BUILT in the second run only, so the driver's making of each scope, ``receive`` and
+    ``send`` (about as much work as the raw ASGI app's own) is counted in every figure, as a
+    server's would be; then one more run per scenario builds the requests without running
+    them, and the third result gives that setup per request, per scenario, so a reader can take
+    it off. ``without_setup`` builds them in both runs instead, leaving only the app's work and
+    the driver's ``send``/``receive`` calls (and no setup figures).
     """
-    tasks = [(pair, n) for pair in pairs for n in (0, requests)]
+    tasks: list[tuple[tuple[str, str], str]] = [
+        (pair, kind) for pair in pairs for kind in ("base", "loaded")
+    ]
+    if not without_setup:
+        first: dict[str, tuple[str, str]] = {}
+        for pair in pairs:
+            first.setdefault(pair[1], pair)
+        tasks += [(pair, "setup") for pair in first.values()]
 
-    def one(task: tuple[tuple[str, str], int]) -> int | str:
-        (app_name, scenario), n = task
+    def one(task: tuple[tuple[str, str], str]) -> int | str:
+        (app_name, scenario), kind = task
+        run = requests if kind == "loaded" else 0
+        built = requests if (kind != "base" or without_setup) else 0
         try:
-            return _count(app_name, scenario, routes, n)
+            return _count(app_name, scenario, routes, run, built)
         except (RuntimeError, subprocess.SubprocessError) as exc:
             return str(exc)
 
-    counts: dict[tuple[tuple[str, str], int], int | str] = {}
+    counts: dict[tuple[tuple[str, str], str], int | str] = {}
     results: dict[str, dict[str, float]] = {}
     errors: dict[str, dict[str, str]] = {}
+    setup: dict[str, float] = {}
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for task, value in zip(tasks, pool.map(one, tasks), strict=True):
             counts[task] = value
-            pair = task[0]
-            base, loaded = counts.get((pair, 0)), counts.get((pair, requests))
-            if base is None or loaded is None:
-                continue
+            pair, kind = task
             app_name, scenario = pair
-            if isinstance(base, str) or isinstance(loaded, str):
-                problem = base if isinstance(base, str) else loaded
+            base = counts.get((pair, "base"))
+            other = counts.get(task) if kind != "base" else counts.get((pair, "loaded"))
+            if base is None or other is None:
+                continue
+            if kind == "setup":
+                if isinstance(base, int) and isinstance(other, int):
+                    setup[scenario] = (other - base) / requests
+                    log(f"{'(driver setup)':24s} {scenario:18s} {setup[scenario]:>10,.0f} instr")
+                continue
+            if isinstance(base, str) or isinstance(other, str):
+                problem = base if isinstance(base, str) else other
                 errors.setdefault(app_name, {})[scenario] = str(problem)
                 log(f"{app_name:24s} {scenario:18s} FAILED: {str(problem).splitlines()[0]}")
                 continue
-            value_per_request = (loaded - base) / requests
+            value_per_request = (other - base) / requests
             results.setdefault(app_name, {})[scenario] = value_per_request
             log(f"{app_name:24s} {scenario:18s} {value_per_request:>10,.0f} instr/request")
-    return results, errors
+    return results, errors, setup
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,11 +197,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="callgrind runs at once")
     parser.add_argument("--json", help="write every count, with the settings, to this file")
     parser.add_argument("--plan", action="store_true", help="print the planned duration, exit")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--without-setup",
+        action="store_true",
+        help="do not count the driver's building of each request (scope dict, receive and send\n"
+        "objects): both runs build the requests, only one runs them",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        app_name, scenario, extra, requests = args.child
-        asyncio.run(_child(app_name, scenario, int(extra), int(requests)))
+        app_name, scenario, extra, requests, built = args.child
+        asyncio.run(_child(app_name, scenario, int(extra), int(requests), int(built)))
         return 0
     apps = registry.app_names() if args.apps == "all" else args.apps.split(",")
     pairs, skipped = pairs_of(apps, args.scenarios.split(",") if args.scenarios else None)
@@ -170,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipping {name}: {why}", file=sys.stderr)
     plan = planned_seconds(len(pairs), args.requests, args.jobs)
     print(
-        f"instructions: {len(pairs)} app x scenario pairs, {2 * len(pairs)} callgrind runs, "
+        f"instructions: {len(pairs)} app x scenario pairs, "
+        f"{2 * len(pairs) + (0 if args.without_setup else len({p[1] for p in pairs}))} "
+        "callgrind runs, "
         f"{args.jobs} at once: about {plan / 60:.0f} min on an idle machine",
         file=sys.stderr,
         flush=True,
@@ -181,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
         print("valgrind is needed: apt-get install -y valgrind", file=sys.stderr)
         return 2
     started = time.monotonic()
-    results, errors = measure(pairs, args.routes, args.requests, args.jobs)
+    results, errors, setup = measure(
+        pairs, args.routes, args.requests, args.jobs, without_setup=args.without_setup
+    )
     reference = apps[0]
     print(f"\nratio to {reference}:")
     for app_name, per in results.items():
@@ -196,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             requests=args.requests,
             warmup_requests=WARMUP,
             jobs=args.jobs,
+            setup_counted=not args.without_setup,
             valgrind=valgrind_version(),
             elapsed_s=round(time.monotonic() - started, 1),
             command=" ".join(["benchmarks/instructions.py", *(argv or sys.argv[1:])]),
@@ -205,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             "apps": [a for a in apps if a in results],
             "scenarios": [s for s in ALL if any(s in per for per in results.values())],
             "results": results,
+            "setup": setup,
             "errors": errors,
             "skipped": skipped,
         }

@@ -45,6 +45,7 @@ import json
 import pstats
 import re
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -154,14 +155,72 @@ def label(func: Func) -> str:
     return f"{short}:{name}"
 
 
-def attribute(stats: dict[Func, Any], requests: int) -> dict[str, Any]:
-    """Per layer: share of the total own time, calls per request, seconds; plus top functions."""
+def _empty() -> None:
+    pass
+
+
+def _calls_empty(n: int) -> None:
+    for _ in range(n):
+        _empty()
+
+
+def calibrate(calls: int = 2000, rounds: int = 30) -> tuple[float, float]:
+    """cProfile's own cost per profiled call: (charged to the callee, charged to the caller).
+
+    The profiler's bookkeeping around every call lands in the measured own times: part in the
+    called function's, part in its caller's. Profiling a loop of calls to an empty function
+    and timing the same loop unprofiled gives both parts (the empty body's own cost is taken as
+    nil, so the callee part is a slight overestimate), lowest of ``rounds`` as everywhere here.
+    """
+    plain = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        _calls_empty(calls)
+        plain = min(plain, time.perf_counter() - start)
+    callee = both = float("inf")
+    for _ in range(rounds):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _calls_empty(calls)
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        empty = next(v[2] for k, v in stats.items() if k[2] == "_empty")
+        loop = next(v[2] for k, v in stats.items() if k[2] == "_calls_empty")
+        callee = min(callee, empty / calls)
+        both = min(both, (empty + loop - plain) / calls)
+    return callee, max(0.0, both - callee)
+
+
+def attribute(
+    stats: dict[Func, Any],
+    requests: int,
+    overhead: tuple[float, float] = (0.0, 0.0),
+    unprofiled: float | None = None,
+) -> dict[str, Any]:
+    """Per layer: share of the total own time, calls per request, seconds; plus top functions.
+
+    ``overhead`` (from ``calibrate``) is taken off every function's own time: the callee part
+    once per call of it, the caller part once per call it made. With ``unprofiled`` (the same
+    requests' time without the profiler), the overhead is scaled so the profile's total comes
+    out at exactly that time: real code pays more per profiled call than an empty function
+    (coroutines, C calls), and the excess is spread over the calls in the same proportions.
+    """
     edge = edge_functions()
-    own: dict[Func, float] = {}
-    for func, (_cc, _nc, tt, _ct, _callers) in stats.items():
+    made: dict[Func, int] = defaultdict(int)
+    for value in stats.values():
+        for caller, entry in value[4].items():
+            made[caller] += entry[1]
+    measured: dict[Func, float] = {}
+    cost: dict[Func, float] = {}
+    for func, (_cc, nc, tt, _ct, _callers) in stats.items():
         if "_lsprof.Profiler" in func[2]:
             continue
-        own[func] = tt
+        measured[func] = tt
+        cost[func] = nc * overhead[0] + made[func] * overhead[1]
+    scale = 1.0
+    if unprofiled is not None and sum(cost.values()) > 0:
+        scale = max(0.0, (sum(measured.values()) - unprofiled) / sum(cost.values()))
+    own = {func: max(0.0, tt - scale * cost[func]) for func, tt in measured.items()}
     total = sum(own.values()) or 1.0
     seconds: dict[str, float] = defaultdict(float)
     calls: dict[str, float] = defaultdict(float)
@@ -197,6 +256,10 @@ def attribute(stats: dict[Func, Any], requests: int) -> dict[str, Any]:
     )
     return {
         "total_s": total,
+        "requests": requests,
+        "profiled_s": sum(measured.values()),
+        "unprofiled_s": unprofiled,
+        "overhead_scale": round(scale, 3),
         "layers": {
             layer_name: {
                 "share": seconds[layer_name] / total,
@@ -240,18 +303,25 @@ def combine(rounds: list[dict[Func, Any]]) -> dict[Func, Any]:
 
 async def _profile_one(
     app_name: str, scenario_name: str, routes: int, requests: int, rounds: int
-) -> list[Any]:
-    """The pstats of ``rounds`` profiled batches of ``requests`` requests each."""
+) -> tuple[list[Any], float]:
+    """The pstats of ``rounds`` profiled batches of ``requests`` requests each, and the lowest
+    unprofiled time of such a batch (the same requests, timed between the profiled rounds)."""
     module = registry.load(app_name)
     app = module.build(routes)
     scenario = ALL[scenario_name]
     count = 4096 if "param" in scenario_name else 1
     paths = [scenario.path(i) for i in range(count)]
     out = []
+    plain = float("inf")
     async with Lifespan(app) as lifespan:
         warm = make_batch(scenario, 0, WARMUP, lifespan.state, paths)
         await run_batch(app, warm)
         for r in range(rounds):
+            batch = make_batch(scenario, WARMUP + r * requests, requests, lifespan.state, paths)
+            gc.collect()
+            started = time.perf_counter()
+            await run_batch(app, batch)
+            plain = min(plain, time.perf_counter() - started)
             start = WARMUP + r * requests
             batch = make_batch(scenario, start, requests, lifespan.state, paths)
             gc.collect()  # every round starts from a similar heap
@@ -264,7 +334,7 @@ async def _profile_one(
                 if problem:
                     raise RuntimeError(f"{app_name}: {problem}")
             out.append(pstats.Stats(profiler).stats)  # type: ignore[attr-defined]
-    return out
+    return out, plain
 
 
 def profile(
@@ -279,17 +349,24 @@ def profile(
     results: dict[str, dict[str, Any]] = {}
     errors: dict[str, dict[str, str]] = {}
     modules, skipped = registry.load_available(apps)
+    overhead = calibrate()
+    log(
+        f"cProfile's own cost per call: {overhead[0] * 1e9:.0f} ns (callee) + "
+        f"{overhead[1] * 1e9:.0f} ns (caller), taken off every function's time"
+    )
     for app_name, module in modules.items():
         for scenario in scenarios_of(module):
             if scenario.endswith("_sync_thread") or (scenarios and scenario not in scenarios):
                 continue
             try:
-                stats = asyncio.run(_profile_one(app_name, scenario, routes, requests, rounds))
+                stats, plain = asyncio.run(
+                    _profile_one(app_name, scenario, routes, requests, rounds)
+                )
             except RuntimeError as exc:
                 errors.setdefault(app_name, {})[scenario] = str(exc)
                 log(f"{app_name} {scenario}: FAILED {exc}")
                 continue
-            cell = attribute(combine(stats), requests)
+            cell = attribute(combine(stats), requests, overhead, plain)
             results.setdefault(app_name, {})[scenario] = cell
             log(text_table(app_name, scenario, results[app_name][scenario]))
     meta = machine.facts()
@@ -298,6 +375,7 @@ def profile(
         requests=requests,
         rounds=rounds,
         warmup_requests=WARMUP,
+        profiler_overhead_ns=[round(overhead[0] * 1e9, 1), round(overhead[1] * 1e9, 1)],
         layers=list(LAYERS),
     )
     return {
@@ -311,7 +389,8 @@ def profile(
 
 
 def text_table(app_name: str, scenario: str, cell: dict[str, Any]) -> str:
-    lines = [f"\n{app_name} {scenario}: layer, share, calls/request"]
+    per_request = cell["total_s"] / cell["requests"] * 1e6
+    lines = [f"\n{app_name} {scenario}: {per_request:.2f} µs/request; layer, share, calls/request"]
     for layer_name, value in cell["layers"].items():
         lines.append(f"  {layer_name:<16} {value['share']:6.1%} {value['calls_per_request']:7.1f}")
     top = ", ".join(f"{name} {share:.0%}" for name, share in cell["top"][:4])

@@ -137,12 +137,13 @@ def test_instructions_json_from_parallel_runs(
 ) -> None:
     calls: list[tuple[str, str, int, int]] = []
 
-    def fake_count(app: str, scenario: str, routes: int, requests: int) -> int:
-        calls.append((app, scenario, routes, requests))
+    def fake_count(app: str, scenario: str, routes: int, requests: int, built: int) -> int:
+        calls.append((app, scenario, requests, built))
         if (app, scenario) == ("raw", "notfound"):
             raise RuntimeError("callgrind run of raw:notfound failed:\nboom")
         per_request = {"raw": 30_000, "microrest": 50_000}[app]
-        return 1_000_000 + per_request * requests
+        # building a request (the driver's setup) costs 1000 here, running it per_request
+        return 1_000_000 + per_request * requests + 1000 * built
 
     monkeypatch.setattr(instructions, "_count", fake_count)
     monkeypatch.setattr(instructions.shutil, "which", lambda name: "/usr/bin/" + name)
@@ -152,24 +153,44 @@ def test_instructions_json_from_parallel_runs(
     code = instructions.main([*argv, "--jobs", "3", "--json", str(out)])
     assert code == 1, "a failed pair makes the exit status non-zero"
     data = json.loads(out.read_text())
+    # the setup is counted in every figure, and given apart per scenario (where measured)
     assert data["results"] == {
-        "raw": {"plaintext": 30_000.0},
-        "microrest": {"plaintext": 50_000.0, "notfound": 50_000.0},
+        "raw": {"plaintext": 31_000.0},
+        "microrest": {"plaintext": 51_000.0, "notfound": 51_000.0},
     }
+    assert data["setup"] == {"plaintext": 1000.0}
     assert "boom" in data["errors"]["raw"]["notfound"]
     assert data["apps"] == ["raw", "microrest"]
     assert data["scenarios"] == ["plaintext", "notfound"]
     meta = data["meta"]
     assert (meta["routes"], meta["requests"], meta["jobs"]) == (200, 10, 3)
     assert meta["valgrind"] == "valgrind-test" and meta["python"]
-    assert sorted(c[3] for c in calls) == [0] * 4 + [10] * 4
+    assert meta["setup_counted"] is True
+    # per pair: nothing built or run, then 10 built and run; per scenario: 10 built, none run
+    assert sorted((c[2], c[3]) for c in calls) == [(0, 0)] * 4 + [(0, 10)] * 2 + [(10, 10)] * 4
+
+
+def test_instructions_without_setup_builds_in_both_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, int]] = []
+
+    def fake_count(app: str, scenario: str, routes: int, requests: int, built: int) -> int:
+        calls.append((requests, built))
+        return 1_000_000 + 30_000 * requests + 1000 * built
+
+    monkeypatch.setattr(instructions, "_count", fake_count)
+    results, errors, setup = instructions.measure(
+        [("raw", "plaintext")], 200, 10, 2, log=lambda _: None, without_setup=True
+    )
+    assert results == {"raw": {"plaintext": 30_000.0}} and errors == {} and setup == {}
+    assert sorted(calls) == [(0, 10), (10, 10)]
 
 
 def test_instructions_plan_counts_every_pair(capsys: pytest.CaptureFixture[str]) -> None:
     assert instructions.main(["--apps", "raw,microrest", "--plan"]) == 0
     err = capsys.readouterr().err
     pairs, _ = instructions.pairs_of(["raw", "microrest"], None)
-    assert f"{len(pairs)} app x scenario pairs, {2 * len(pairs)} callgrind runs" in err
+    runs = 2 * len(pairs) + len({scenario for _, scenario in pairs})
+    assert f"{len(pairs)} app x scenario pairs, {runs} callgrind runs" in err
 
 
 # --- report.py --------------------------------------------------------------------------------
@@ -195,6 +216,9 @@ def test_report_renders_every_section_and_keeps_the_notes(tmp_path: Path) -> Non
     # the core against the floor and the peers, with the targets
     assert "| plaintext | 27.0k | 46.5k | 1.72x | pass | 54.1k | 0.86x | pass | 81.0k |" in page
     assert "| notfound | 29.0k | 77.9k | 2.69x | **FAIL** | 69.0k | 1.13x | **FAIL** |" in page
+    # the driver's building of the request, and the ratio with it off both sides:
+    # (46.5k - 13k) / (27k - 13k) = 2.39x
+    assert "| 81.0k | 0.57x | 13.0k | 2.39x |" in page
     assert "param_sync_thread (vs their param), no target" in page
     # every style: a summary column and its own table with raw, BlackSheep and Falcon beside
     for name in ("CorePost", "VestesPy", "web.py", "xio", "pyservice"):
@@ -210,6 +234,7 @@ def test_report_renders_every_section_and_keeps_the_notes(tmp_path: Path) -> Non
     assert "![benchmark chart](performance.svg)" in page
     assert "## Where the remaining cost sits" in page
     assert "| **callgrind total** |" in page
+    assert "| driver: building the request (callgrind only) | 13.0k | 13.0k | 14.0k |" in page
     assert "calls per request in each layer" in page
     assert "benchmarks/regenerate.sh" in page
     assert "- Valgrind: valgrind-3.19.0" in page
@@ -308,6 +333,9 @@ def test_profile_attributes_a_tiny_run_to_layers() -> None:
     assert per["notfound"]["layers"]["routing"]["share"] > 0
     assert per["notfound"]["layers"]["errors"]["share"] > 0
     assert data["meta"]["layers"] == list(profile_layers.LAYERS)
+    callee, caller = data["meta"]["profiler_overhead_ns"]
+    assert callee > 0 and caller >= 0, "cProfile's own cost per call is calibrated"
+    assert all(cell["unprofiled_s"] > 0 for cell in per.values())
 
 
 def test_combine_keeps_each_functions_lowest_time() -> None:
