@@ -9,7 +9,7 @@
 #
 # Settings (environment): PYTHON (default .venv/bin/python), OUT_DIR for the JSON (default
 # benchmarks/results, git-ignored), APPS, ROUTES, REQUESTS (callgrind), JOBS (callgrind runs at
-# once), E2E_SCENARIOS, REPEATS, DURATION, WARMUP, LATENCY, WAIT_IDLE, PROFILE_APPS,
+# once), INSTR_SCENARIOS (default: every scenario of each app), E2E_SCENARIOS, REPEATS, DURATION, WARMUP, LATENCY, WAIT_IDLE, PROFILE_APPS,
 # INPROCESS=1 to add the timed in-process tables (inprocess.py, about 10 more minutes).
 # Needs valgrind and wrk (apt-get install -y valgrind wrk) and the bench extra.
 set -eu
@@ -21,6 +21,7 @@ APPS=${APPS:-raw,microrest,microrest_corepost,microrest_vestespy,microrest_webpy
 ROUTES=${ROUTES:-200}
 REQUESTS=${REQUESTS:-1000}
 JOBS=${JOBS:-2}
+INSTR_SCENARIOS=${INSTR_SCENARIOS:-}
 E2E_SCENARIOS=${E2E_SCENARIOS:-plaintext,json,param,echo,notfound,call}
 REPEATS=${REPEATS:-5}
 DURATION=${DURATION:-5}
@@ -32,11 +33,13 @@ PROFILE_ROUNDS=${PROFILE_ROUNDS:-25}
 PROFILE_REQUESTS=${PROFILE_REQUESTS:-400}
 if [ "${QUICK:-}" = 1 ]; then
     APPS=${QUICK_APPS:-raw,microrest,microrest_webpy}
-    E2E_SCENARIOS=plaintext,notfound REQUESTS=200 REPEATS=2 DURATION=1 WARMUP=1 LATENCY=0
-    WAIT_IDLE=0 PROFILE_ROUNDS=5 PROFILE_REQUESTS=200
+    E2E_SCENARIOS=plaintext,notfound INSTR_SCENARIOS=plaintext,notfound REQUESTS=200
+    REPEATS=2 DURATION=1 WARMUP=1 LATENCY=0
+    WAIT_IDLE=0 PROFILE_ROUNDS=5 PROFILE_REQUESTS=200 PROFILE_APPS=raw,microrest
 fi
 
 INSTRUCTIONS="benchmarks/instructions.py --apps $APPS --routes $ROUTES --requests $REQUESTS --jobs $JOBS --json $OUT_DIR/instructions.json"
+if [ -n "$INSTR_SCENARIOS" ]; then INSTRUCTIONS="$INSTRUCTIONS --scenarios $INSTR_SCENARIOS"; fi
 PROFILE="benchmarks/profile_layers.py --apps $PROFILE_APPS --routes $ROUTES --rounds $PROFILE_ROUNDS --requests $PROFILE_REQUESTS --json $OUT_DIR/profile.json"
 E2E="benchmarks/e2e.py --apps $APPS --scenarios $E2E_SCENARIOS --routes $ROUTES --repeats $REPEATS --duration $DURATION --warmup $WARMUP --latency-duration $LATENCY --wait-idle $WAIT_IDLE --json $OUT_DIR/e2e.json"
 INPROC="benchmarks/inprocess.py --routes 10,$ROUTES,1000 --apps $APPS --repeats 9 --batch-ms 30 --json $OUT_DIR/inprocess.json"

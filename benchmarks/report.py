@@ -264,7 +264,7 @@ def instructions_md(ins: Instructions) -> str:
         "",
         "CPU instructions one request executes, counted by callgrind "
         "(`benchmarks/instructions.py`): the same whatever else the machine runs, so the ratios "
-        f"are exact to a fraction of a percent. {meta.get('requests', '?')} measured requests "
+        f"hold to about a percent. {meta.get('requests', '?')} measured requests "
         f"per (framework, scenario), after {meta.get('warmup_requests', '?')} warm-up ones, "
         "start-up cancelled out. Sync rows "
         "(`*_sync_inline`, `*_sync_thread`) compare with the peers' async route of the same "
