@@ -381,6 +381,13 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
         if calibrated
         else "not recorded"
     )
+    excesses = [
+        cell["total_s"] / cell["unprofiled_s"]
+        for per in data["results"].values()
+        for cell in per.values()
+        if cell.get("unprofiled_s")
+    ]
+    excess = f"{min(excesses):.1f} to {max(excesses):.1f} times" if excesses else "more than"
     out = [
         "## Where the remaining cost sits",
         "",
@@ -392,11 +399,18 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
         '"driver" layer is the benchmark\'s fake server (`send`/`receive`): raw ASGI pays it '
         "too.",
         "",
-        "cProfile's own cost per call (calibrated on an empty function: "
-        f"{overhead}) is taken off every function's time, scaled per scenario so that the "
-        "profile's total equals the same requests timed without the profiler; what is left "
-        "of it still leans on layers made of many small calls (the calls-per-request table "
-        "says which). The figures in brackets are the share applied to callgrind's count for "
+        "cProfile's own cost per call, calibrated on an empty function "
+        f"({overhead}), is taken off every function's time"
+        + (
+            ", scaled per scenario so that the profile's total equals the same requests timed "
+            "without the profiler. "
+            if meta.get("overhead_fitted")
+            else "; real calls cost the profiler more than an empty one, so the corrected "
+            f"profile still comes out at {excess} the unprofiled time of the same requests and "
+            "layers made of many small calls stay somewhat overstated (the calls-per-request "
+            "table says which). "
+        )
+        + "The figures in brackets are the share applied to callgrind's count for "
         "that scenario (less the driver's building of the request, which happens before the "
         "profiled loop): CPython 3.11 gives callgrind no per-Python-function costs, so they "
         "are an estimate. The shares are from timing: they move by a point or two between "
