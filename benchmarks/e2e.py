@@ -328,10 +328,6 @@ def run(opts: Options, log: Any = None) -> dict[str, Any]:
             names = tuple(s for s in names if s in opts.scenarios)
         if names:
             pairs[name] = names
-    log(
-        f"e2e: {len(pairs)} apps, {sum(len(v) for v in pairs.values())} app x scenario pairs, "
-        f"{opts.repeats} interleaved rounds: about {planned_seconds(pairs, opts) / 60:.1f} min"
-    )
     loads: dict[str, dict[str, dict[int, dict[str, Any]]]] = {}
     latencies: dict[str, dict[str, dict[str, Any]]] = {}
     errors: dict[str, list[str]] = {}
@@ -543,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         "--wait-idle", type=float, default=0, help="wait up to this many s for idle CPUs"
     )
     parser.add_argument("--json", help="write the full results to this file")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 s loads, 10 routes")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 s loads, 2 rounds")
     args = parser.parse_args(argv)
     opts = Options(
         routes=args.routes,
@@ -560,18 +556,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         opts.duration, opts.warmup, opts.latency_duration, opts.rate = 1.0, 0.0, 0.5, 200.0
         opts.connections = 16
+    # The planned duration first (before any wait for idle CPUs); --plan stops there.
+    modules, _ = registry.load_available(opts.apps)
+    pairs = {
+        name: tuple(s for s in scenarios_of(m) if opts.scenarios is None or s in opts.scenarios)
+        for name, m in modules.items()
+    }
+    pairs = {name: names for name, names in pairs.items() if names}
+    print(
+        f"e2e: {len(pairs)} apps, {sum(len(v) for v in pairs.values())} app x scenario "
+        f"pairs, {opts.repeats} interleaved rounds: about "
+        f"{planned_seconds(pairs, opts) / 60:.1f} min",
+        file=sys.stdout if args.plan else sys.stderr,
+        flush=True,
+    )
     if args.plan:
-        modules, _ = registry.load_available(opts.apps)
-        pairs = {
-            name: tuple(s for s in scenarios_of(m) if opts.scenarios is None or s in opts.scenarios)
-            for name, m in modules.items()
-        }
-        pairs = {name: names for name, names in pairs.items() if names}
-        seconds = planned_seconds(pairs, opts)
-        print(
-            f"e2e: {len(pairs)} apps, {sum(len(v) for v in pairs.values())} app x scenario "
-            f"pairs, {opts.repeats} interleaved rounds: about {seconds / 60:.1f} min"
-        )
         return 0
     if args.wait_idle:
         opts.busy_before = machine.wait_idle(
