@@ -397,7 +397,7 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
         "machine only adds time) and is attributed to a layer by its module (built-in and "
         "library functions to the layer that called them). The "
         '"driver" layer is the benchmark\'s fake server (`send`/`receive`): raw ASGI pays it '
-        "too.",
+        'too; raw ASGI\'s own code is all "handler".',
         "",
         "cProfile's own cost per call, calibrated on an empty function "
         f"({overhead}), is taken off every function's time"
