@@ -260,7 +260,7 @@ def grouped_svg(
         f'<text x="0" y="{y_offset + 32}" class="sub">{escape(subtitle)}</text>',
     ]
     # Legend, wrapped to the width.
-    x = LEFT
+    x: float = LEFT
     legend_y = y_offset + 40
     for app in present:
         if x + 18 + 6.8 * len(app) > width:
@@ -285,7 +285,7 @@ def grouped_svg(
         out.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" class="label">{_short(tick)}</text>')
         tick += step
     base_y = y_of(0)
-    x = LEFT + GROUP_GAP
+    x = float(LEFT + GROUP_GAP)
     for (name, bars), w in zip(groups, group_w, strict=True):
         group_start = x
         x += (w - len(bars) * BAR) / 2
@@ -340,12 +340,14 @@ def instructions_groups(
 ) -> tuple[list[tuple[str, list[tuple[str, float, tuple[float, float] | None]]]], dict[str, float]]:
     """Groups for ``grouped_svg`` from instructions.py's JSON, and the 2.0x-raw line per group."""
     res: dict[str, dict[str, float]] = data["results"]
-    groups = []
+    groups: list[tuple[str, list[tuple[str, float, tuple[float, float] | None]]]] = []
     floors: dict[str, float] = {}
     for scenario in data["scenarios"]:
         if scenario not in scenarios:
             continue
-        bars = [(a, res[a][scenario], None) for a in data["apps"] if scenario in res.get(a, {})]
+        bars: list[tuple[str, float, tuple[float, float] | None]] = [
+            (a, res[a][scenario], None) for a in data["apps"] if scenario in res.get(a, {})
+        ]
         if bars:
             groups.append((scenario, bars))
             raw = res.get("raw", {}).get(_base(scenario))
