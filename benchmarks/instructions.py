@@ -80,10 +80,10 @@ def _count(
         str(requests),
         str(requests if built is None else built),
     ]
-    # A fixed hash seed: with a random one, dict and set layouts (and so collision paths) differ
-    # between the two runs of a pair and between runs of the tool. Measured (web.py notfound,
-    # 200 requests): random seeds read 96.6k and 99.7k in two runs, seed 0 read the identical
-    # 91.8k twice (callgrind counts of both runs equal to the instruction).
+    # A fixed hash seed. With a random one, the two runs of a pair start up differently (the
+    # start-up, about 1.1G instructions, moves with the seed, and that does not cancel out), and
+    # dict/set layouts differ. Measured (web.py notfound, 200 requests): random seeds read 96.6k
+    # and 99.7k; seed 0 read the identical 91.8k twice; seeds 1 and 2 read 93.7k and 93.1k.
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(command, capture_output=True, timeout=900, check=False, env=env)
     found = _COLLECTED.search(done.stderr)
