@@ -5,7 +5,8 @@
 #
 #   benchmarks/regenerate.sh              # the full run; prints its planned duration first
 #   PLAN_ONLY=1 benchmarks/regenerate.sh  # only the planned duration
-#   QUICK=1 benchmarks/regenerate.sh      # a few minutes, to try the pipeline (not for the docs)
+#   QUICK=1 benchmarks/regenerate.sh      # a few minutes, to try the pipeline: writes a trial
+#                                         # page to benchmarks/results/, not docs/
 #
 # Settings (environment): PYTHON (default .venv/bin/python), OUT_DIR for the JSON (default
 # benchmarks/results, git-ignored), APPS, ROUTES, REQUESTS (callgrind), JOBS (callgrind runs at
@@ -31,19 +32,25 @@ WAIT_IDLE=${WAIT_IDLE:-60}
 PROFILE_APPS=${PROFILE_APPS:-raw,microrest}
 PROFILE_ROUNDS=${PROFILE_ROUNDS:-25}
 PROFILE_REQUESTS=${PROFILE_REQUESTS:-400}
+PAGE=${PAGE:-docs/performance.md}
 if [ "${QUICK:-}" = 1 ]; then
     APPS=${QUICK_APPS:-raw,microrest,microrest_webpy}
     E2E_SCENARIOS=plaintext,notfound INSTR_SCENARIOS=plaintext,notfound REQUESTS=200
     REPEATS=2 DURATION=1 WARMUP=1 LATENCY=0
     WAIT_IDLE=0 PROFILE_ROUNDS=5 PROFILE_REQUESTS=200 PROFILE_APPS=raw,microrest
+    # A trial page beside the JSON, from a copy of the real one (so its notes are kept).
+    PAGE=$OUT_DIR/performance.md
+    mkdir -p "$OUT_DIR"
+    cp docs/performance.md "$PAGE"
 fi
+SVG=$(dirname "$PAGE")/performance.svg
 
 INSTRUCTIONS="benchmarks/instructions.py --apps $APPS --routes $ROUTES --requests $REQUESTS --jobs $JOBS --json $OUT_DIR/instructions.json"
 if [ -n "$INSTR_SCENARIOS" ]; then INSTRUCTIONS="$INSTRUCTIONS --scenarios $INSTR_SCENARIOS"; fi
 PROFILE="benchmarks/profile_layers.py --apps $PROFILE_APPS --routes $ROUTES --rounds $PROFILE_ROUNDS --requests $PROFILE_REQUESTS --json $OUT_DIR/profile.json"
 E2E="benchmarks/e2e.py --apps $APPS --scenarios $E2E_SCENARIOS --routes $ROUTES --repeats $REPEATS --duration $DURATION --warmup $WARMUP --latency-duration $LATENCY --wait-idle $WAIT_IDLE --json $OUT_DIR/e2e.json"
 INPROC="benchmarks/inprocess.py --routes 10,$ROUTES,1000 --apps $APPS --repeats 9 --batch-ms 30 --json $OUT_DIR/inprocess.json"
-CHART="benchmarks/chart.py --instructions $OUT_DIR/instructions.json --e2e $OUT_DIR/e2e.json --out docs/performance.svg"
+CHART="benchmarks/chart.py --instructions $OUT_DIR/instructions.json --e2e $OUT_DIR/e2e.json --out $SVG"
 
 # The planned duration: each tool's own estimate (minutes), plus the profile and the page.
 minutes() { sed -n 's/.*about \([0-9.]*\) min.*/\1/p' | tail -n 1; }
@@ -78,6 +85,6 @@ fi
 run $PYTHON $CHART
 $PYTHON benchmarks/report.py "$@" --command ".venv/bin/python $CHART" \
     --instructions "$OUT_DIR/instructions.json" --e2e "$OUT_DIR/e2e.json" \
-    --profile "$OUT_DIR/profile.json" --chart docs/performance.svg --out docs/performance.md
-echo "regenerate: done in $(( ($(date +%s) - start) / 60 )) min: docs/performance.md and" \
-    "docs/performance.svg written ($OUT_DIR/*.json kept)" >&2
+    --profile "$OUT_DIR/profile.json" --chart "$SVG" --out "$PAGE"
+echo "regenerate: done in $(( ($(date +%s) - start) / 60 )) min: $PAGE and $SVG written" \
+    "($OUT_DIR/*.json kept)" >&2

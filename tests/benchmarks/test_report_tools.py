@@ -8,6 +8,7 @@ per-round ratios, and the profile's layer attribution works on a tiny real run.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -349,3 +350,23 @@ def test_combine_keeps_each_functions_lowest_time() -> None:
     assert merged[f][2] == 2.0 and merged[g][2] == 1.0
     cell = profile_layers.attribute(merged, requests=1)
     assert cell["layers"]["dispatch"]["share"] == pytest.approx(1.0)  # dict.get: its caller's
+
+
+# --- regenerate.sh ----------------------------------------------------------------------------
+
+
+def test_regenerate_plans_the_final_run_without_running_it() -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "PLAN_ONLY": "1"}
+    env["PYTHONPATH"] = ":".join(p for p in sys.path if p)
+    done = subprocess.run(
+        ["sh", str(ROOT / "benchmarks" / "regenerate.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert "regenerate: planned duration about" in done.stderr
+    # 9 apps and 43 pairs with the bench extra installed; fewer without Falcon or BlackSheep
+    assert re.search(r"e2e: \d apps, \d+ app x scenario pairs, 5 interleaved rounds", done.stderr)
+    assert re.search(r"instructions: \d+ app x scenario pairs, \d+ callgrind runs", done.stderr)
