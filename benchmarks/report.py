@@ -263,8 +263,9 @@ def instructions_md(ins: Instructions) -> str:
         f"## Instructions per request, {meta.get('routes', '?')} extra routes",
         "",
         "CPU instructions one request executes, counted by callgrind "
-        "(`benchmarks/instructions.py`): the same whatever else the machine runs, so the ratios "
-        f"hold to about a percent. {meta.get('requests', '?')} measured requests "
+        "(`benchmarks/instructions.py`): the same whatever else the machine runs. Memory layout "
+        "still moves a figure by a percent or two between runs in different environments (hash "
+        "seed fixed), so differences below about 2 % are noise. {meta.get('requests', '?')} measured requests "
         f"per (framework, scenario), after {meta.get('warmup_requests', '?')} warm-up ones, "
         "start-up cancelled out. Sync rows "
         "(`*_sync_inline`, `*_sync_thread`) compare with the peers' async route of the same "
