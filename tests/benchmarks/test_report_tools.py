@@ -214,6 +214,7 @@ def test_report_renders_every_section_and_keeps_the_notes(tmp_path: Path) -> Non
     page = out.read_text()
     assert "<!-- notes -->\n### Observations\n\nhand-written\n<!-- /notes -->" in page
     assert "old page" not in page
+    assert "1000 measured requests per (framework, scenario), after 300 warm-up ones" in page
     # the core against the floor and the peers, with the targets
     assert "| plaintext | 27.0k | 46.5k | 1.72x | pass | 54.1k | 0.86x | pass | 81.0k |" in page
     assert "| notfound | 29.0k | 77.9k | 2.69x | **FAIL** | 69.0k | 1.13x | **FAIL** |" in page
