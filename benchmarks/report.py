@@ -455,7 +455,7 @@ def profile_md(data: dict[str, Any], ins: Instructions | None) -> str:
                 out.append(
                     "| driver: building the request (callgrind only) | " + " | ".join(setups) + " |"
                 )
-            totals = [kilo(ins.get(app, s)) or "?" for s in scenarios]
+            totals = [kilo(ins.get(app, s)) for s in scenarios]
             out.append("| **callgrind total** | " + " | ".join(totals) + " |")
         out += [
             "",
