@@ -29,7 +29,7 @@ JSON_TESTS := tests/core/test_codec.py tests/core/test_requests.py tests/core/te
 export NO_ORJSON := import sys; sys.modules["orjson"] = None; import pytest; \
 	sys.exit(pytest.main(sys.argv[1:]))
 
-.PHONY: run test test-latest test-floor lint typecheck bench clean
+.PHONY: run test test-latest test-floor lint typecheck bench perf-docs clean
 
 $(BIN)/python:
 	$(call new_venv,$(VENV))
@@ -72,6 +72,12 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(call pip_in,$(VENV),install -e '.[bench]')
 	$(BIN)/python benchmarks/inprocess.py
+
+# docs/performance.md and .svg from fresh runs (callgrind, profile, wrk): about 40 minutes,
+# planned duration printed first. Needs valgrind and wrk.
+perf-docs: $(TEST_STAMP)
+	$(call pip_in,$(VENV),install -e '.[bench]')
+	PYTHON=$(BIN)/python benchmarks/regenerate.sh
 
 clean:
 	rm -rf $(VENV) $(FLOOR_VENV) build src/*.egg-info
