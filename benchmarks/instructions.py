@@ -84,8 +84,9 @@ def _count(
         str(requests),
         str(requests if built is None else built),
     ]
-    # A fixed hash seed, and no address-space randomisation (setarch -R: id()-based hashes and
-    # memory layout moved a figure by 1-2% more). A fixed hash seed. With a random one, the two runs of a pair start up differently (the
+    # No address-space randomisation (setarch -R): id()-based hashes and the memory layout
+    # moved a figure by 1-2% even with a fixed seed; with both, a count repeats exactly.
+    # A fixed hash seed. With a random one, the two runs of a pair start up differently (the
     # start-up, about 1.1G instructions, moves with the seed, and that does not cancel out), and
     # dict/set layouts differ. Measured (web.py notfound, 200 requests): random seeds read 96.6k
     # and 99.7k; seed 0 read the identical 91.8k twice; seeds 1 and 2 read 93.7k and 93.1k.
