@@ -65,6 +65,10 @@ class _Tracked:
         return self.send(message)
 
 
+async def _nothing() -> None:
+    """What ``dispatch`` hands back for a connection type it does not serve."""
+
+
 def _head_send(send: Send) -> Send:
     """A HEAD answer: the GET answer's status and headers, no body."""
 
@@ -552,14 +556,18 @@ class App:
         await handle_exception(self, None, Request(scope, receive), HTTPError(status, detail), send)
         return True
 
-    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Route one connection: the innermost layer, inside the middleware."""
+    def dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Route one connection: the innermost layer, inside the middleware.
+
+        Not a coroutine: it returns the route's coroutine for the caller to await, one frame
+        less per request (plaintext 55.8k -> 54.3k instructions, callgrind).
+        """
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
-                await self._lifespan(scope, receive, send)
-            elif scope["type"] == "websocket":
-                await serve_websocket(self, scope, receive, send)
-            return
+                return self._lifespan(scope, receive, send)
+            if scope["type"] == "websocket":
+                return serve_websocket(self, scope, receive, send)
+            return _nothing()
         method: str = scope["method"]
         path: str = scope["path"]
         root = scope.get("root_path")
@@ -569,10 +577,8 @@ class App:
         # A type test: cheap on both sides (``not hit`` would call Miss.__bool__ on a miss).
         if type(hit) is not tuple:  # a Miss
             if hit is NO_ROUTE and self.router.plain_miss(path):
-                await self._not_found(scope, receive, send, method, path)
-            else:
-                await self._dispatch_resolved(scope, receive, send, method, path)
-            return
+                return self._not_found(scope, receive, send, method, path)
+            return self._dispatch_resolved(scope, receive, send, method, path)
         # The same hand-over closes _dispatch_resolved's route branch; inlined on purpose: a shared
         # helper cost 3-7% of a request (callgrind), and this is the hot path.
         route, params, groups = hit
@@ -583,9 +589,8 @@ class App:
         if method == "HEAD":
             send = _head_send(send)
         if route.raw:
-            await self._call_raw(route, scope, receive, send)
-        else:
-            await self._call(route, scope, receive, send)
+            return self._call_raw(route, scope, receive, send)
+        return self._call(route, scope, receive, send)
 
     async def _call(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -596,10 +601,24 @@ class App:
             await handle_exception(self, route.app, request, exc, send)
             return
         if type(response) in _BASIC_RESPONSES and not response.background:
-            try:
-                await response(scope, receive, send)
-            except InvalidHeader as exc:  # raised before anything was sent
-                await handle_exception(self, route.app, request, exc, send)
+            # Response.__call__'s two sends, inlined: one coroutine less per request
+            # (plaintext 54.7k -> 52.8k instructions, callgrind).
+            if response._touched:
+                try:
+                    response._start()  # checks the edited headers
+                except InvalidHeader as exc:  # one that cannot go on the wire
+                    await handle_exception(self, route.app, request, exc, send)
+                    if request._form is not None:
+                        await request.close()
+                    return
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": response.raw_headers,
+                }
+            )
+            await send({"type": "http.response.body", "body": response.body})
         else:
             await _guarded(self, route.app, response, scope, receive, send, request)
         if request._form is not None:

