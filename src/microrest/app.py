@@ -23,7 +23,7 @@ from .errors import (
     NotFound,
 )
 from .limits import Limits, oversized_request, request_bounds
-from .pipeline import ExceptionHandler, handle_exception, logger
+from .pipeline import ExceptionHandler, handle_exception, logger, send_default_error
 from .requests import Request
 from .responses import (
     HTMLResponse,
@@ -634,9 +634,13 @@ class App:
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str
     ) -> None:
         """The plain 404: nothing matched, and no mount or trailing-slash twin can help."""
+        owner = self.router.owner_of(path) if self.router.scopes else None
+        if owner is None and not self.exception_handlers and not self.style_exception_handlers:
+            # Nobody but the core's default can answer: its bytes, without the pipeline.
+            await send_default_error(scope, send, 404, method == "HEAD")
+            return
         if method == "HEAD":
             send = _head_send(send)
-        owner = self.router.owner_of(path) if self.router.scopes else None
         await handle_exception(self, owner, Request(scope, receive), NotFound(), send)
 
     async def _dispatch_resolved(

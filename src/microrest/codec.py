@@ -52,15 +52,18 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
 def json_loads(body: bytes | str, max_depth: int = DEFAULT_JSON_DEPTH) -> Any:
     """Decode a JSON document; anything unparsable or nested past ``max_depth`` is a 400."""
     raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-    if not raw.strip():
-        raise BadRequest("Request body is empty; expected JSON")
-    if json_depth_exceeds(raw, max_depth):
+    # The depth scan only for bodies long enough to hold that many brackets, and the empty-body
+    # test only once a parser has refused the body (both parsers refuse an empty one): 0.6k
+    # instructions less per small document (callgrind), the same answers.
+    if len(raw) > max_depth and json_depth_exceeds(raw, max_depth):
         raise BadRequest(f"JSON body is nested deeper than {max_depth} levels")
     try:
         if _HAS_ORJSON and _BIG_INT.search(raw) is None:
             return orjson.loads(raw)
         return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:  # both decoders' errors are ValueErrors
+        if not raw.strip():
+            raise BadRequest("Request body is empty; expected JSON") from None
         raise BadRequest(f"Invalid JSON body: {exc}") from None
 
 

@@ -32,16 +32,22 @@ if TYPE_CHECKING:
     from .requests import Request
     from .types import Scope, Send
 
-__all__ = ["ExceptionHandler", "error_response", "handle_exception", "logger"]
+__all__ = [
+    "ExceptionHandler",
+    "error_response",
+    "handle_exception",
+    "logger",
+    "send_default_error",
+]
 
 logger = logging.getLogger("microrest.error")
 SERVER_ERROR_KEY = "microrest.server_error"
 ExceptionHandler = Callable[..., Any]
 
 
-def _wants_json(request: Request) -> bool:
+def _wants_json(scope: Scope) -> bool:
     # Scanning the raw headers: building a Headers object would double a 404's cost.
-    for name, value in request.scope.get("headers", ()):
+    for name, value in scope.get("headers", ()):
         if name == b"accept":
             if b"json" not in value:
                 return False
@@ -56,11 +62,34 @@ def error_response(request: Request, exc: HTTPError) -> Response:
     headers = exc.headers
     if type(headers) is not list:  # not the core's own list: no call on the common path
         headers = _header_pairs(headers)
-    if _wants_json(request):
+    if _wants_json(request.scope):
         return JSONResponse(
             {"error": exc.detail, "status": exc.status_code}, exc.status_code, headers
         )
     return PlainTextResponse(exc.detail, exc.status_code, headers)
+
+
+_DEFAULT_ANSWERS: dict[tuple[int, bool], Response] = {}
+
+
+async def send_default_error(scope: Scope, send: Send, status_code: int, head: bool) -> None:
+    """The core's default answer to a bare ``HTTPError(status_code)``, sent directly: for the
+    miss nobody handles (no exception handler on the app), the bytes ``error_response`` would
+    give, without an exception, a Request and a Response per request (with the router's
+    cheaper _exists, a 404 went from 82.9k to 58.4k instructions, callgrind)."""
+    wants_json = _wants_json(scope)
+    answer = _DEFAULT_ANSWERS.get((status_code, wants_json))
+    if answer is None:
+        exc = HTTPError(status_code)
+        if wants_json:
+            answer = JSONResponse({"error": exc.detail, "status": status_code}, status_code)
+        else:
+            answer = PlainTextResponse(exc.detail, status_code)
+        _DEFAULT_ANSWERS[(status_code, wants_json)] = answer
+    # A new list each time: a middleware may edit the headers of the message it passes on.
+    headers = list(answer.raw_headers)
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else answer.body})
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:

@@ -103,7 +103,14 @@ class Request(HTTPConnection):
 
     @property
     def content_type(self) -> str:
-        return media_type_of(self.headers.get("content-type", ""))
+        # A scan of the raw pairs, not a Headers object built for one look: the echo route's
+        # json() cost 3k instructions less (callgrind). Names are lower case in an ASGI scope.
+        for name, value in self.scope["headers"]:
+            if name == b"content-type":
+                if value == b"application/json":  # the common case needs no parsing
+                    return "application/json"
+                return media_type_of(value.decode("latin-1"))
+        return ""
 
     # the body -------------------------------------------------------------------------------
 
@@ -149,9 +156,40 @@ class Request(HTTPConnection):
         if self._body is None:
             if self._consumed:
                 raise StreamConsumed("the request body was already streamed; read it once")
-            chunks = [chunk async for chunk in self._chunks(self.limits.max_body_size)]
-            self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            self._consumed = True
+            self._body = await self._read_all(self.limits.max_body_size)
         return self._body
+
+    async def _read_all(self, bound: int | None) -> bytes:
+        """``_chunks`` gathered, without an async generator: a generator per request cost
+        about 9k instructions on the echo route (the loop's asyncgen hooks keep a weak set of
+        them), and most bodies arrive in one message (callgrind)."""
+        for name, value in self.scope["headers"]:
+            # declared_length's look, inline; it runs only to raise its 400 or 413 (echo route:
+            # 3.9k instructions as a call, 3.3k inline, callgrind).
+            if name == b"content-length":
+                if not value.isdigit() or (bound is not None and int(value) > bound):
+                    declared_length(self.scope, bound)
+                break
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await self.receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk: bytes = message.get("body", b"")
+                more = message.get("more_body", False)
+                if chunk:
+                    received += len(chunk)
+                    if bound is not None and received > bound:
+                        raise PayloadTooLarge(f"Request body exceeds the limit of {bound} bytes")
+                    if not more and not chunks:
+                        return chunk  # the whole body in one message: no join
+                    chunks.append(chunk)
+                if not more:
+                    return b"".join(chunks)
+            elif kind == "http.disconnect":
+                raise ClientDisconnect("the client disconnected before the body was complete")
 
     async def json(self) -> Any:
         """The body parsed as JSON: 415 for another media type, 400 for anything unparsable."""
