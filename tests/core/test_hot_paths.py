@@ -1,0 +1,207 @@
+"""The hot paths' shortcuts answer exactly what the general paths answer.
+
+Each shortcut in ``App`` (the 404 nobody handles, a dict sent without a JSONResponse, a body
+read in one message) is checked against the same request taken through the general path, so
+a shortcut can never drift from the pipeline it stands in for.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from microrest import App, JSONResponse, Limits, Request
+from microrest.types import Receive, Scope, Send
+
+from .asgi import Answer, call
+
+ACCEPTS = [  # (request headers, the content type of the answer)
+    ([], "text/plain"),
+    ([(b"accept", b"application/json")], "application/json"),
+    ([(b"accept", b"text/html, application/json;q=0.9")], "application/json"),
+    ([(b"accept", b"application/json;q=0.1, text/plain")], "text/plain"),
+]
+
+
+def _handled_app() -> App:
+    """An app whose exception handler (for something else) turns the 404 shortcut off."""
+    app = App()
+
+    @app.exception_handler(LookupError)
+    def never(request: Request, exc: LookupError) -> str:
+        return "not used"
+
+    return app
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("headers", "content_type"), ACCEPTS)
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
+async def test_the_404_shortcut_sends_the_pipelines_bytes(
+    method: str, headers: list[tuple[bytes, bytes]], content_type: str
+) -> None:
+    fast = await call(App(), method, "/nowhere", headers=headers)
+    general = await call(_handled_app(), method, "/nowhere", headers=headers)
+    assert fast.status == general.status == 404
+    assert fast.headers == general.headers
+    assert fast.body == general.body
+    assert (fast.header("content-type") or "").startswith(content_type)
+    assert (fast.body == b"") is (method == "HEAD")
+
+
+@pytest.mark.anyio
+async def test_a_middleware_editing_the_404s_headers_leaves_the_next_404_alone() -> None:
+    class Stamp:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            async def stamped(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"].append((b"x-stamp", b"1"))
+                await send(message)
+
+            await self.app(scope, receive, stamped)
+
+    app = App()
+    app.add_middleware(Stamp)
+    answers = [await call(app, "GET", "/nowhere") for _ in range(3)]
+    for answer in answers:
+        assert [name for name, _ in answer.headers].count(b"x-stamp") == 1
+
+
+@pytest.mark.anyio
+async def test_the_404_shortcut_is_off_when_a_handler_or_style_default_could_answer() -> None:
+    app = App()
+    app.add_exception_handler(404, lambda request, exc: JSONResponse({"mine": True}, 404))
+    assert json.loads((await call(app, "GET", "/nowhere")).body) == {"mine": True}
+    styled = App()
+    styled.add_style_exception_handler(Exception, lambda request, exc: "styled")
+    answer = await call(styled, "GET", "/nowhere")
+    assert answer.body == b"styled"
+
+
+def _dict_app() -> App:
+    app = App()
+
+    @app.get("/dict")
+    async def as_dict(request: Request) -> dict[str, Any]:
+        return {"n": 1, "s": "é", "big": 2**70}
+
+    @app.get("/response")
+    async def as_response(request: Request) -> JSONResponse:
+        return JSONResponse({"n": 1, "s": "é", "big": 2**70})
+
+    @app.get("/broken")
+    async def broken(request: Request) -> dict[str, Any]:
+        return {"not json": object()}
+
+    return app
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_dict_is_sent_as_its_jsonresponse_would_be(method: str) -> None:
+    app = _dict_app()
+    shortcut = await call(app, method, "/dict")
+    general = await call(app, method, "/response")
+    assert (shortcut.status, shortcut.headers, shortcut.body) == (
+        general.status,
+        general.headers,
+        general.body,
+    )
+    if method == "GET":
+        assert json.loads(shortcut.body) == {"n": 1, "s": "é", "big": 2**70}
+
+
+@pytest.mark.anyio
+async def test_a_dict_that_cannot_be_json_is_a_500_through_the_pipeline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answer = await call(_dict_app(), "GET", "/broken")
+    assert answer.status == 500
+    assert b"object" not in answer.body  # no exception text to the client
+    assert "Unhandled exception" in caplog.text
+
+
+def _echo_app(limit: int | None = 64) -> App:
+    app = App(limits=Limits(max_body_size=limit))
+
+    @app.post("/echo")
+    async def echo(request: Request) -> dict[str, Any]:
+        return {"json": await request.json()}
+
+    return app
+
+
+JSON = [(b"content-type", b"application/json")]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [b'{"a": [1, 2, 3]}'],
+        [b'{"a": ', b"", b"[1, 2, 3]}"],
+        [b"", b'{"a": [1, 2, 3]}'],
+        [b'{"a": [1, 2, 3]}', b""],
+    ],
+)
+async def test_a_body_in_one_message_or_many_reads_the_same(chunks: list[bytes]) -> None:
+    answer = await call(_echo_app(), "POST", "/echo", headers=JSON, chunks=chunks)
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"json": {"a": [1, 2, 3]}}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("chunks", [[b"[" + b"1," * 40 + b"1]"], [b"[1,", b"1," * 40 + b"1]"]])
+async def test_a_body_over_the_limit_is_413_in_one_message_or_many(chunks: list[bytes]) -> None:
+    answer = await call(_echo_app(), "POST", "/echo", headers=JSON, chunks=chunks)
+    assert answer.status == 413
+    assert b"64 bytes" in answer.body
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("length", "status"), [(b"12x", 400), (b"100", 413), (b"-1", 400), (b"\xb2", 400)]
+)
+async def test_the_declared_length_is_still_checked_before_reading(
+    length: bytes, status: int
+) -> None:
+    headers = [*JSON, (b"content-length", length)]
+    answer = await call(_echo_app(), "POST", "/echo", headers=headers, chunks=[b"[1]"])
+    assert answer.status == status
+    assert answer.receives == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),
+        (b"[1234567890, 1234567890, 1234567890]", [1234567890] * 3),  # 30 digits, none long
+        (b'{"n": 18446744073709551616}', {"n": 18446744073709551616}),
+    ],
+)
+async def test_big_integers_stay_exact_however_the_digits_are_spread(
+    body: bytes, expected: Any
+) -> None:
+    answer: Answer = await call(_echo_app(None), "POST", "/echo", headers=JSON, chunks=[body])
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"json": expected}
+
+
+@pytest.mark.anyio
+async def test_an_unknown_connection_type_is_ignored() -> None:
+    sent: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("nothing to receive")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await App()({"type": "something.else"}, receive, send)
+    assert sent == []
