@@ -16,7 +16,7 @@ from typing import Any
 from ...errors import BadRequest
 from ...toolkit import json_dumps, json_loads
 from .constants import status_messages
-from .dispatch import inline_respond, simple_encoder
+from .dispatch import inline_respond, json_encoder
 from .errors import HTTPError
 from .handler import HTTPErrorHandler, HTTPHandler
 
@@ -31,7 +31,7 @@ class JSONMixIn:
     response: Any
     request: Any
 
-    @simple_encoder
+    @json_encoder
     def encode(self, body: Any) -> Any:
         if type(body) not in _CONTAINERS and isinstance(body, bytes | bytearray | io.IOBase):
             return body
