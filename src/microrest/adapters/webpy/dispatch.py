@@ -192,7 +192,8 @@ class Dispatcher:
         core response; everything else (HEAD, other methods, 405s, headers set, streams,
         reason phrases) takes the general path, exactly as ``handle`` would.
         Measured under callgrind (200 extra routes), instructions per request: plaintext
-        73.6k -> 62.0k, json 76.3k -> 63.0k, param 87.2k -> 73.1k, echo 129.2k -> 122.5k.
+        73.6k -> 62.0k, json 76.3k -> 63.0k, param 87.2k -> 73.1k, echo 129.2k -> 122.5k,
+        param_sync_inline 90.4k -> 76.4k.
         """
         cls = plan.cls
         new = object.__new__
