@@ -1,8 +1,9 @@
 """The handler classes: ``HTTPHandler`` with its ``do_<method>`` methods, and the error handlers.
 
-A handler is built per request as ``handler(request, response, groups)``. The adapter's
-dispatcher (``dispatch.py``) reads the body, calls ``respond()`` and turns what it returns into
-a core response; the classes here only hold the original API.
+A handler is built per request as ``handler(request, response, groups)``, or, for a class that
+keeps ``HTTPHandler.__init__``, without it (``request``/``response`` made on first use). The
+adapter's dispatcher (``dispatch.py``) reads the body, calls ``respond()`` and turns what it
+returns into a core response; the classes here only hold the original API.
 """
 
 from __future__ import annotations
