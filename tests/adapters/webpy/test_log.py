@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +122,25 @@ def test_httplog_none_none_has_writable_streams(caplog: pytest.LogCaptureFixture
     assert ("microrest.webpy.access", "an access line") in messages
     assert any(m.endswith("INFO: through the method") for _, m in messages)
     log.close()  # closes nothing it did not open
+
+
+# issue 15: the access line made cheaper, the same line -------------------------------------
+
+
+def test_timestamp_is_the_current_second_in_the_original_format() -> None:
+    before = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
+    stamp = web.HTTPLog.timestamp()
+    after = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
+    assert stamp in (before, after)
+    assert web.HTTPLog.timestamp() in (stamp, time.strftime("[%d/%b/%Y:%H:%M:%S %z]"))
+
+
+def test_stream_records_skip_the_caller_lookup(caplog: pytest.LogCaptureFixture) -> None:
+    log = web.HTTPLog(None, None)
+    with caplog.at_level(logging.INFO, logger="microrest.webpy.access"):
+        log.request("10.0.0.1", "GET / HTTP/1.1", "200", "5")
+    [record] = [r for r in caplog.records if r.name == "microrest.webpy.access"]
+    assert record.getMessage().startswith("10.0.0.1 - - [")
+    assert record.getMessage().endswith('] "GET / HTTP/1.1" 200 5')
+    assert record.levelno == logging.INFO
+    assert record.funcName == "(unknown function)"

@@ -18,7 +18,7 @@ import anyio.to_thread
 
 from ...errors import ClientDisconnect, NotFound
 from ...errors import HTTPError as CoreHTTPError
-from ...responses import PlainTextResponse, Response, StreamingResponse
+from ...responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from ...toolkit import NO_BODY_STATUSES, iterate_in_thread
 from .constants import status_messages, stream_chunk_size
 from .errors import HTTPError
@@ -46,13 +46,25 @@ _BODY_METHODS = frozenset({"post", "put", "patch"})
 # respond() implementations known to be cheap and non-blocking: run inline, no thread hop.
 _INLINE_RESPONDS: set[Callable[..., Any]] = {HTTPErrorHandler.respond, DummyHandler.respond}
 _SIMPLE_ENCODERS: set[Callable[..., Any]] = set()
+_JSON_ENCODERS: set[Callable[..., Any]] = set()
 _ENCODABLE = frozenset({dict, list, str, bytes})
+# Statuses the fast path answers with a body as is: known to web.py, final, allowed a body.
+_BODY_STATUSES = frozenset(
+    code for code in status_messages if code >= 200 and code not in NO_BODY_STATUSES
+)
 
 
 def simple_encoder(func: Callable[..., Any]) -> Callable[..., Any]:
     """Mark an ``encode`` that turns dict/list/str/bytes into str/bytes (the fast path)."""
     _SIMPLE_ENCODERS.add(func)
     return func
+
+
+def json_encoder(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an ``encode`` that sends dict/list as ``json_dumps`` bytes with the media type
+    ``application/json`` and nothing else (the fast path answers those with a JSONResponse)."""
+    _JSON_ENCODERS.add(func)
+    return simple_encoder(func)
 
 
 def inline_respond(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -78,6 +90,8 @@ class Plan:
         "default_head",
         "plain_encode",
         "simple_encode",
+        "json_encode",
+        "fast",
         "funcs",
         "direct",
         "sync",
@@ -99,6 +113,19 @@ class Plan:
         self.plain_encode = encode is HTTPHandler.encode
         # An encode known to turn dict/list/str/bytes into str/bytes (render_simple may use it)
         self.simple_encode = encode in _SIMPLE_ENCODERS
+        self.json_encode = encode in _JSON_ENCODERS
+        # Built without __init__ by the fast endpoint (request/response made on first use):
+        # only for classes that keep HTTPHandler's construction and default pipeline hooks.
+        self.fast = (
+            isinstance(cls, type)
+            and issubclass(cls, HTTPHandler)
+            and cls.__new__ is object.__new__
+            and cls.__init__ is HTTPHandler.__init__
+            and getattr(cls, "__getattr__", None) is getattr(HTTPHandler, "__getattr__", None)
+            and self.default_respond
+            and self.default_get_body
+            and getattr(cls, "check_continue", None) is HTTPHandler.check_continue
+        )
         self.funcs: dict[str, tuple[Callable[..., Any] | None, bool]] = {}
         # method -> async do_<method>, awaited straight from handle() (filled by func())
         self.direct: dict[str, Callable[..., Any]] = {}
@@ -146,8 +173,102 @@ class Dispatcher:
     def endpoint_for(
         self, handler_class: type[HTTPHandler]
     ) -> Callable[[Request], Awaitable[Response]]:
-        """The core endpoint of one regex route: groups from the core's match."""
-        return functools.partial(self.handle, plan=self.plan(handler_class))
+        """The core endpoint of one route: groups from the core's match.
+
+        Decided here, once per route: a class that keeps ``HTTPHandler``'s construction and
+        default hooks gets ``fast_endpoint``; any other class the general ``handle``."""
+        plan = self.plan(handler_class)
+        if plan.fast and not self.close_connections and not self.compat:
+            return self.fast_endpoint(plan)
+        return functools.partial(self.handle, plan=plan)
+
+    def fast_endpoint(self, plan: Plan) -> Callable[[Request], Awaitable[Response]]:
+        """``handle`` for the common class, with what it decides per request decided here.
+
+        The handler is built without ``__init__``: four attribute stores instead of an
+        ``HTTPRequest``, an ``HTTPResponse`` and the handler's ``__init__`` (they are made on
+        first use by ``HTTPHandler.__getattr__``). A ``(status, str/bytes)`` result, or a
+        dict/list under a JSON ``encode``, on a response nothing touched, goes straight to a
+        core response; everything else (HEAD, other methods, 405s, headers set, streams,
+        reason phrases) takes the general path, exactly as ``handle`` would.
+        Measured under callgrind (200 extra routes), instructions per request: plaintext
+        73.6k -> 62.0k, json 76.3k -> 63.0k, param 87.2k -> 73.1k, echo 129.2k -> 122.5k,
+        param_sync_inline 90.4k -> 76.4k.
+        """
+        cls = plan.cls
+        new = object.__new__
+        server = self.server
+        handle = self.handle
+        concurrency = self.concurrency
+        inline = self.inline
+        json_encode = plan.json_encode
+        plain_encode = plan.plain_encode
+        # Upper-case method -> (do_<method>, its lower-case name, 0 async / 1 inline / 2 thread)
+        calls: dict[str, tuple[Callable[..., Any], str, int]] = {}
+        for name in dir(cls):
+            if not name.startswith("do_") or name != name.lower() or name == "do_head":
+                continue
+            func, is_async = plan.func(name[3:])
+            if func is not None:
+                calls[name[3:].upper()] = (func, name[3:], 0 if is_async else 1 if inline else 2)
+
+        async def endpoint(request: Request) -> Response:
+            scope = request.scope
+            entry = calls.get(scope["method"])
+            if entry is None:  # HEAD, a 405, OPTIONS the class answers: the general path
+                return await handle(request, plan)
+            func, method, kind = entry
+            found = scope.get("path_groups")
+            if not found:
+                groups: tuple[Any, ...] = NO_GROUPS
+            else:
+                named = scope["path_params"]
+                groups = Groups(found, named) if named else found
+            handler = new(cls)
+            handler.server = server
+            handler.method = method
+            handler.groups = groups
+            handler._webpy_core = request
+            result: Any = None
+            try:
+                if method in _BODY_METHODS:
+                    wrapped = handler._webpy_request = HTTPRequest(server, request)
+                    wrapped.handler = handler
+                    handler.request = wrapped
+                    wrapped.body = handler.decode(await request.body())
+                if kind == 0:
+                    result = await func(handler)
+                else:
+                    result = func(handler) if kind == 1 else await concurrency.run(func, handler)
+                    if type(result) is not tuple and inspect.isawaitable(result):
+                        result = await result
+                if handler._webpy_response is None and type(result) is tuple and len(result) == 2:
+                    status, body = result
+                    if status in _BODY_STATUSES and type(status) is int:
+                        request_ = handler._webpy_request
+                        if request_ is None or request_.keepalive:
+                            kind_ = type(body)
+                            if plain_encode:
+                                if kind_ is str and body:
+                                    return PlainTextResponse(body, status)
+                            elif json_encode and (kind_ is dict or kind_ is list):
+                                return JSONResponse(body, status)
+                response = handler.response
+                encode = None if plain_encode else handler.encode
+                rendered = self.render_simple(response, result, encode, plan.simple_encode)
+                if rendered is not None:
+                    return rendered
+                return await self._render(response, result, encode)
+            except ClientDisconnect:
+                _close_body(result)
+                raise
+            except Exception as exc:
+                _close_body(result)
+                if self.error_class(_status_of(exc)) is HTTPErrorHandler:
+                    raise
+                return await self.error(handler.request, handler.response, groups, exc)
+
+        return endpoint
 
     async def on_error_route(self, request: Request, exc: Exception) -> Response:
         """The user's error routes, asked before the handlers of the apps above; an error no
@@ -163,7 +284,9 @@ class Dispatcher:
         if (
             type(exc) is NotFound
             and not exc.headers
-            and self.error_class(404) is HTTPErrorHandler
+            # error_class()'s own cache read here: no call on the common miss (~0.5k fewer
+            # instructions per 404, callgrind)
+            and (self._error_classes.get(404) or self.error_class(404)) is HTTPErrorHandler
             and request.scope["method"] != "HEAD"
         ):
             return PlainTextResponse(NOT_FOUND_BODY, 404)  # the common miss, without the objects
