@@ -105,6 +105,9 @@ class Dispatcher:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.patterns: list[Pattern] = []
         self._info: dict[int, _Info] = {}
+        # id(entry) -> is_async, for the entries whose core match is always the dispatcher's
+        # answer as is (exact, no typed parameters): the request path's one lookup.
+        self._direct: dict[int, bool] = {}
         self._all_exact = True  # every entry's _Info.exact (kept up to date by register)
         self._servers: list[Server] = []
         # id(server) -> every pattern is routed on that server ahead of its catch-all, so a
@@ -137,9 +140,10 @@ class Dispatcher:
         exact = static is not None or (self._all_exact and "|" not in source)
         self._all_exact = self._all_exact and exact
         self.patterns.append(entry)
-        self._info[id(entry)] = _Info(
-            exact, is_async_callable(handler), static, conversions or None, pattern
-        )
+        is_async = is_async_callable(handler)
+        self._info[id(entry)] = _Info(exact, is_async, static, conversions or None, pattern)
+        if exact and not conversions:
+            self._direct[id(entry)] = is_async
         for server in self._servers:
             self._route(server, entry)
 
@@ -236,12 +240,14 @@ class DispatchHandler:
         """The target handler's awaitable (the pipeline awaits it: no coroutine of our own)."""
         dispatcher = self.dispatcher
         route = req._route
-        if route is not None and "%" not in req.url:
-            # resolve()'s shortcut, inlined: the core's full match is the dispatcher's answer.
-            info = dispatcher._info.get(id(route))
-            if info is not None and info.exact and info.conversions is None:
+        if route is not None:
+            # resolve()'s shortcut, inlined, its per-entry decision taken at registration
+            # (``_direct``): the core's full match is the dispatcher's answer. One lookup
+            # instead of _info's three attribute tests (param: 56 -> 33 bytecodes).
+            is_async = dispatcher._direct.get(id(route))
+            if is_async is not None and "%" not in req.url:
                 params: dict[str, Any] = req.scope.get("path_params", {})
-                if info.is_async:
+                if is_async:
                     result: Awaitable[Any] = route.handler(ev, req, res, **params)
                     return result
                 return _call(False, route.handler, ev, req, res, params)

@@ -91,7 +91,8 @@ class Exchange:
             await CoreResponse(b"", 400 if server.compat else 501)(scope, receive, send)
             return
         request = server.handler_class(scope, server)
-        request._route = self.route
+        if self.route is not None:
+            request._route = self.route
         response = server.response_class(request, server)
         limit = server.max_body_size
         # The _Wire is built only off the hot path (a data/end listener, a stream, an error):

@@ -29,16 +29,17 @@ class Request(EventManager):
     (``"GET"``, ``"HTTP/1.1"``); the bytes forms are ``raw_method`` and ``raw_protocol``.
     """
 
+    # The original held the socket here; under ASGI the server owns the transport.
+    connection: Any = None
+    # Set by the pipeline when a Dispatcher pattern's core route matched this request.
+    _route: Pattern | None = None
+
     def __init__(self, scope: Scope, server: Server) -> None:
         self._events = {}  # EventManager.__init__, inlined: one per request
         self.scope = scope
         self.server = server
-        # The original held the socket here; under ASGI the server owns the transport.
-        self.connection: Any = None
         self.method: str = scope["method"]
         self.url: str = _url(scope)
-        # Set by the pipeline when a Dispatcher pattern's core route matched this request.
-        self._route: Pattern | None = None
 
     @cached_property
     def query(self) -> dict[str, list[str]]:
@@ -101,7 +102,8 @@ def _url(scope: Scope) -> str:
     if root and path.startswith(root):
         path = path[len(root) :]
     route = scope.get("route")
-    prefix: str = route.prefix if route is not None and route.regex is not None else ""
-    if prefix and path.startswith(prefix):
-        path = path[len(prefix) :]  # "" for the bare prefix: no pattern sees "/"
+    if route is not None and route.prefix and route.regex is not None:
+        prefix: str = route.prefix
+        if path.startswith(prefix):
+            path = path[len(prefix) :]  # "" for the bare prefix: no pattern sees "/"
     return path
