@@ -26,6 +26,7 @@ import anyio.from_thread
 
 from ...routing import CONVERTERS
 from ...toolkit import is_async_callable, literal_path
+from .response import Prepared
 
 if TYPE_CHECKING:
     from .events import Event
@@ -43,9 +44,13 @@ _PARAM_RE = "(?P<{}>[0-9A-Za-z]*?)"
 Conversions = dict[str, Callable[[str], Any]]
 
 
+# send_error(404, HTML404, [("Content-Type", "text/html; charset=utf-8")]), prepared once.
+_NOT_FOUND_ANSWER = Prepared(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
+
+
 def handle404(ev: Event, req: Request, res: Response) -> None:
     """What the dispatcher answers when no pattern matches."""
-    res.send_error(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
+    res._send_prepared(_NOT_FOUND_ANSWER)
 
 
 class Pattern(NamedTuple):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .request import Request
     from .server import Server
 
-__all__ = ["Answer", "Response", "Stream"]
+__all__ = ["Answer", "Prepared", "Response", "Stream"]
 
 ALREADY_USED = "Already used that response instance!"
 # (name, value) -> the checked wire form; header names and values repeat from request to request.
@@ -143,6 +143,20 @@ class Response:
         self.status = int(code)
         self.headers = Headers(headers)
         self._send(data)
+
+    def _send_prepared(self, prepared: Prepared) -> None:
+        """``send_error`` of ``prepared``'s arguments, its work done once, at import (the
+        dispatcher's 404: notfound 1157 -> 1040 bytecodes per request)."""
+        if type(self).send_error is not Response.send_error:  # a subclass words it its way
+            self.send_error(*prepared.arguments)
+            return
+        self._check()
+        self.status = prepared.status
+        headers = self.headers = Headers()
+        headers._data = prepared.headers.copy()
+        self._pending = Answer(prepared.status, list(prepared.raw_headers), prepared.body)
+        self._buffer = None
+        self.alive = False
 
     # -- used by the pipeline --------------------------------------------------------------
 
@@ -343,3 +357,21 @@ class Stream(StreamingResponse):
                 await _aclose(content)
             elif isinstance(content, Iterator):
                 _close(content)
+
+
+class Prepared:
+    """A ``send_error`` answer worked out once: the response's state after it, on the wire."""
+
+    __slots__ = ("arguments", "status", "headers", "raw_headers", "body")
+
+    def __init__(self, code: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.arguments = (code, body, headers)
+        probe = Response.__new__(Response)  # no request or server: send_error needs neither
+        probe.headers = Headers()
+        probe.send_error(code, body, headers)
+        answer = probe.take_pending()
+        assert isinstance(answer, Answer)
+        self.status = answer.status
+        self.headers = probe.headers._data.copy()
+        self.raw_headers = tuple(answer.raw_headers)
+        self.body = answer.body
