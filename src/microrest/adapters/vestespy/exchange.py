@@ -54,6 +54,7 @@ ERROR_CHARSET_KEY = "vestespy.error_charset"
 
 logger = error_logger
 # The methods the original's parser accepted; it answered 400 to any other.
+_HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 KNOWN_METHODS = frozenset(
     {"GET", "POST", "HEAD", "PUT", "DELETE", "TRACE", "OPTIONS", "CONNECT", "PATCH"}
 )
@@ -102,7 +103,8 @@ class Exchange:
         try:
             # declared_length scans the headers in Python; a dict of them finds out in C
             # whether there is anything to check (plaintext: 37 bytecodes -> 3).
-            if limit is not None and b"content-length" in dict(scope["headers"]):
+            names = dict(scope["headers"])
+            if limit is not None and b"content-length" in names:
                 declared_length(scope, limit)  # 413 before any handler runs
             listeners = server._events.get("request")
             if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
@@ -132,22 +134,30 @@ class Exchange:
                         }
                     )
                     await send({"type": "http.response.body", "body": pending.body})
-                received = 0
-                while True:
-                    message = await receive()
-                    if message["type"] != "http.request":
-                        if answered:
-                            break  # the server stops reading once the response is complete
-                        raise ClientDisconnect()
-                    chunk = message.get("body", b"")
-                    if chunk and limit is not None:
-                        received += len(chunk)
-                        if received > limit:
-                            raise PayloadTooLarge(
-                                f"Request body exceeds the limit of {limit} bytes"
-                            )
-                    if not message.get("more_body", False):
-                        break
+                # An HTTP/1 request with neither Content-Length nor Transfer-Encoding has no
+                # body (RFC 9112 6.3): nothing to read or bound, as the core does not read one
+                # (plaintext: a receive() and 30 bytecodes less, 82.7k -> see the commit).
+                if (
+                    b"content-length" in names
+                    or b"transfer-encoding" in names
+                    or scope.get("http_version", "1.1") not in _HTTP1
+                ):
+                    received = 0
+                    while True:
+                        message = await receive()
+                        if message["type"] != "http.request":
+                            if answered:
+                                break  # the server stops reading once the response is complete
+                            raise ClientDisconnect()
+                        chunk = message.get("body", b"")
+                        if chunk and limit is not None:
+                            received += len(chunk)
+                            if received > limit:
+                                raise PayloadTooLarge(
+                                    f"Request body exceeds the limit of {limit} bytes"
+                                )
+                        if not message.get("more_body", False):
+                            break
             else:
                 wire = _Wire(scope, receive, send, limit)
                 early = None
