@@ -95,7 +95,10 @@ def _url(scope: Scope) -> str:
     if raw is None:
         path: str = scope["path"]
     else:
-        if b"?" in raw:  # some servers (httpx's ASGI transport) include the query string
+        # Some servers (httpx's ASGI transport) include the query string. find(), not ``in``:
+        # bytes.__contains__ first tries its argument as an int and builds a TypeError
+        # (plaintext: 1.9k of ~70k instructions per request for that test alone).
+        if raw.find(b"?") != -1:
             raw = raw.split(b"?", 1)[0]
         path = raw.decode("utf-8", "surrogateescape")
     root: str = scope.get("root_path", "")
