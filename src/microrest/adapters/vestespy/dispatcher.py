@@ -220,7 +220,7 @@ class Dispatcher:
 
     def _route(self, server: Server, entry: Pattern) -> None:
         info = self._info[id(entry)]
-        ahead = server._add_pattern(entry, info.static, info.label)
+        ahead = server._add_pattern(entry, info.static, info.label, self)
         self._complete[id(server)] = self._complete.get(id(server), True) and ahead
 
 

@@ -25,7 +25,8 @@ Decisions where the original was broken:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -34,6 +35,7 @@ from ...errors import HTTPError as CoreHTTPError
 from ...responses import Response as CoreResponse
 from ...responses import StreamingResponse
 from ...toolkit import declared_length, error_logger, route_path
+from .dispatcher import NO_PARAMS, DispatchHandler
 from .errors import HTTPError
 from .events import ANSWERS, Event
 from .response import Answer
@@ -41,7 +43,7 @@ from .response import Answer
 if TYPE_CHECKING:
     from ...requests import Request as CoreRequest
     from ...types import ASGIApp, Message, Receive, Scope, Send
-    from .dispatcher import Pattern
+    from .dispatcher import Dispatcher, Pattern
     from .request import Request
     from .response import Response
     from .server import Server
@@ -72,12 +74,25 @@ class Exchange:
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
 
-    __slots__ = ("server", "route", "label")
+    __slots__ = ("server", "route", "label", "dispatcher", "target")
 
-    def __init__(self, server: Server, route: Pattern | None = None, label: str = "") -> None:
+    def __init__(
+        self,
+        server: Server,
+        route: Pattern | None = None,
+        label: str = "",
+        dispatcher: Dispatcher | None = None,
+    ) -> None:
         self.server = server
         self.route = route
         self.label = label
+        # The Dispatcher whose entry ``route`` is, and the entry's handler when the core's
+        # match is always that Dispatcher's answer and the handler is async: called straight
+        # from here when that Dispatcher is the server's one ``request`` handler.
+        self.dispatcher = dispatcher
+        self.target: Callable[..., Awaitable[Any]] | None = None
+        if dispatcher is not None and route is not None and dispatcher._direct.get(id(route)):
+            self.target = route.handler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = self.server
@@ -109,8 +124,25 @@ class Exchange:
             listeners = server._events.get("request")
             if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
                 # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
+                first = listeners[0][0]
+                target = self.target
                 try:
-                    await listeners[0][1](Event(server, "request"), request, response)
+                    if (
+                        target is not None
+                        and type(first) is DispatchHandler
+                        and first.dispatcher is self.dispatcher
+                        and "%" not in request.url
+                    ):
+                        # DispatchHandler.__vestespy_async__'s shortcut, taken here: no
+                        # bound method and no frame in between (plaintext 65.6k -> 64.4k).
+                        await target(
+                            Event(server, "request"),
+                            request,
+                            response,
+                            **scope.get("path_params", NO_PARAMS),
+                        )
+                    else:
+                        await listeners[0][1](Event(server, "request"), request, response)
                 except ANSWERS:
                     raise
                 except Exception:

@@ -27,7 +27,7 @@ from ...errors import ConfigurationError
 from ...errors import HTTPError as CoreHTTPError
 from ...limits import Limits
 from ...toolkit import is_async_callable
-from .dispatcher import DispatchHandler, Pattern
+from .dispatcher import Dispatcher, DispatchHandler, Pattern
 from .events import EventManager, Handler
 from .exchange import Exchange, answer_error
 from .request import Request
@@ -197,7 +197,13 @@ class Server(EventManager):
         self._sealed = True
         self.app.add(EventsRoute(Exchange(self)))
 
-    def _add_pattern(self, entry: Pattern, static: str | None = None, label: str = "") -> bool:
+    def _add_pattern(
+        self,
+        entry: Pattern,
+        static: str | None = None,
+        label: str = "",
+        dispatcher: Dispatcher | None = None,
+    ) -> bool:
         """A Dispatcher entry as a core route (once per pattern: the first registration wins).
 
         ``static`` is the literal path of a pattern that can match nothing else: a static core
@@ -214,7 +220,7 @@ class Server(EventManager):
         self.app.add(
             PatternRoute(
                 key if static is not None else re.compile(key),
-                Exchange(self, entry, label),
+                Exchange(self, entry, label, dispatcher),
                 name=entry.name,
                 source=entry.handler,
             )
