@@ -35,7 +35,7 @@ from ...errors import HTTPError as CoreHTTPError
 from ...responses import Response as CoreResponse
 from ...responses import StreamingResponse
 from ...toolkit import declared_length, error_logger, route_path
-from .dispatcher import NO_PARAMS, DispatchHandler
+from .dispatcher import NO_PARAMS
 from .errors import HTTPError
 from .events import ANSWERS, Event
 from .response import Answer
@@ -121,16 +121,14 @@ class Exchange:
             names = dict(scope["headers"])
             if limit is not None and b"content-length" in names:
                 declared_length(scope, limit)  # 413 before any handler runs
-            listeners = server._events.get("request")
-            if listeners is not None and len(listeners) == 1 and listeners[0][1] is not None:
+            single = server._single_request
+            if single is not None:
                 # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
-                first = listeners[0][0]
                 target = self.target
                 try:
                     if (
                         target is not None
-                        and type(first) is DispatchHandler
-                        and first.dispatcher is self.dispatcher
+                        and single[1] is self.dispatcher
                         and "%" not in request.url
                     ):
                         # DispatchHandler.__vestespy_async__'s shortcut, taken here: no
@@ -142,7 +140,7 @@ class Exchange:
                             **scope.get("path_params", NO_PARAMS),
                         )
                     else:
-                        await listeners[0][1](Event(server, "request"), request, response)
+                        await single[0](Event(server, "request"), request, response)
                 except ANSWERS:
                     raise
                 except Exception:
