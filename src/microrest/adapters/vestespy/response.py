@@ -149,7 +149,8 @@ class Response:
 
     def _send_prepared(self, prepared: Prepared) -> None:
         """``send_error`` of ``prepared``'s arguments, its work done once, at import (the
-        dispatcher's 404: notfound 1157 -> 1040 bytecodes per request)."""
+        dispatcher's 404: notfound 1157 -> 1005 bytecodes per request, 75.5k -> 73.7k
+        instructions, callgrind counting the measured requests only)."""
         if type(self).send_error is not Response.send_error:  # a subclass words it its way
             self.send_error(*prepared.arguments)
             return
@@ -214,7 +215,7 @@ class Response:
         data.pop("content-length", None)  # the real one is added below
         # The wire form of the whole header set, remembered: handlers set the same headers
         # from request to request, and one dict lookup replaces a loop of per-pair lookups
-        # (plaintext 87.9k -> see exchange.py for the combined figure).
+        # (part of plaintext 87.9k -> 82.7k: see exchange.py).
         key = tuple(data.values())
         try:
             cached = _RAW.get(key)
