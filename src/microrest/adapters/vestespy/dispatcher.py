@@ -26,6 +26,7 @@ import anyio.from_thread
 
 from ...routing import CONVERTERS
 from ...toolkit import is_async_callable, literal_path
+from .response import Prepared
 
 if TYPE_CHECKING:
     from .events import Event
@@ -41,11 +42,16 @@ HTML404 = b"<!DOCTYPE html><html><head></head><body>404 Page Not Found</body></h
 _PARAM = re.compile(r"(\(\?[aiLmsux-]*:)|:(\w+)(?:\((\w+)\))?")
 _PARAM_RE = "(?P<{}>[0-9A-Za-z]*?)"
 Conversions = dict[str, Callable[[str], Any]]
+NO_PARAMS: dict[str, Any] = {}  # only ever unpacked (``**params``), never written to
+
+
+# send_error(404, HTML404, [("Content-Type", "text/html; charset=utf-8")]), prepared once.
+_NOT_FOUND_ANSWER = Prepared(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
 
 
 def handle404(ev: Event, req: Request, res: Response) -> None:
     """What the dispatcher answers when no pattern matches."""
-    res.send_error(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
+    res._send_prepared(_NOT_FOUND_ANSWER)
 
 
 class Pattern(NamedTuple):
@@ -105,6 +111,9 @@ class Dispatcher:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.patterns: list[Pattern] = []
         self._info: dict[int, _Info] = {}
+        # id(entry) -> is_async, for the entries whose core match is always the dispatcher's
+        # answer as is (exact, no typed parameters): the request path's one lookup.
+        self._direct: dict[int, bool] = {}
         self._all_exact = True  # every entry's _Info.exact (kept up to date by register)
         self._servers: list[Server] = []
         # id(server) -> every pattern is routed on that server ahead of its catch-all, so a
@@ -137,9 +146,10 @@ class Dispatcher:
         exact = static is not None or (self._all_exact and "|" not in source)
         self._all_exact = self._all_exact and exact
         self.patterns.append(entry)
-        self._info[id(entry)] = _Info(
-            exact, is_async_callable(handler), static, conversions or None, pattern
-        )
+        is_async = is_async_callable(handler)
+        self._info[id(entry)] = _Info(exact, is_async, static, conversions or None, pattern)
+        if exact and not conversions:
+            self._direct[id(entry)] = is_async
         for server in self._servers:
             self._route(server, entry)
 
@@ -210,7 +220,7 @@ class Dispatcher:
 
     def _route(self, server: Server, entry: Pattern) -> None:
         info = self._info[id(entry)]
-        ahead = server._add_pattern(entry, info.static, info.label)
+        ahead = server._add_pattern(entry, info.static, info.label, self)
         self._complete[id(server)] = self._complete.get(id(server), True) and ahead
 
 
@@ -236,12 +246,14 @@ class DispatchHandler:
         """The target handler's awaitable (the pipeline awaits it: no coroutine of our own)."""
         dispatcher = self.dispatcher
         route = req._route
-        if route is not None and "%" not in req.url:
-            # resolve()'s shortcut, inlined: the core's full match is the dispatcher's answer.
-            info = dispatcher._info.get(id(route))
-            if info is not None and info.exact and info.conversions is None:
-                params: dict[str, Any] = req.scope.get("path_params", {})
-                if info.is_async:
+        if route is not None:
+            # resolve()'s shortcut, inlined, its per-entry decision taken at registration
+            # (``_direct``): the core's full match is the dispatcher's answer. One lookup
+            # instead of _info's three attribute tests (param: 56 -> 33 bytecodes).
+            is_async = dispatcher._direct.get(id(route))
+            if is_async is not None and "%" not in req.url:
+                params: dict[str, Any] = req.scope.get("path_params", NO_PARAMS)
+                if is_async:
                     result: Awaitable[Any] = route.handler(ev, req, res, **params)
                     return result
                 return _call(False, route.handler, ev, req, res, params)

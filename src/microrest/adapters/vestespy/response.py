@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     from .request import Request
     from .server import Server
 
-__all__ = ["Answer", "Response", "Stream"]
+__all__ = ["Answer", "Prepared", "Response", "Stream"]
 
 ALREADY_USED = "Already used that response instance!"
+_new = object.__new__
 # (name, value) -> the checked wire form; header names and values repeat from request to request.
 _ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+# A response's whole header set (its ``(value, name)`` pairs, all str) -> the wire form.
+_RAW: dict[tuple[tuple[Any, str], ...], tuple[tuple[bytes, bytes], ...]] = {}
 
 
 class Answer:
@@ -49,6 +52,22 @@ class Answer:
 
     def __repr__(self) -> str:
         return f"<vestespy.Answer {self.status}>"
+
+
+def _encode_all(values: tuple[tuple[Any, str], ...]) -> list[tuple[bytes, bytes]]:
+    """The wire form of a response's ``(value, name)`` header pairs (``encode_header``'s checks
+    and errors), remembered under ``values`` when they are all str."""
+    raw: list[tuple[bytes, bytes]] = []
+    cacheable = True
+    for value, name in values:
+        if type(value) is str and type(name) is str:
+            raw.append(_encoded(name, value))
+        else:
+            cacheable = False
+            raw.append(_encoded(name, str(value)))
+    if cacheable and len(_RAW) < 512:
+        _RAW[values] = tuple(raw)
+    return raw
 
 
 def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
@@ -75,7 +94,9 @@ class Response:
     _pending: ASGIApp | None = None
 
     def __init__(self, request: Request, server: Server) -> None:
-        self.headers = Headers()
+        # An empty Headers without its __init__ frame: one call less per request.
+        headers = self.headers = _new(Headers)
+        headers._data = {}
         self.request = request
         self.server = server
 
@@ -126,6 +147,21 @@ class Response:
         self.headers = Headers(headers)
         self._send(data)
 
+    def _send_prepared(self, prepared: Prepared) -> None:
+        """``send_error`` of ``prepared``'s arguments, its work done once, at import (the
+        dispatcher's 404: notfound 1157 -> 1005 bytecodes per request, 75.5k -> 73.7k
+        instructions, callgrind counting the measured requests only)."""
+        if type(self).send_error is not Response.send_error:  # a subclass words it its way
+            self.send_error(*prepared.arguments)
+            return
+        self._check()
+        self.status = prepared.status
+        headers = self.headers = Headers()
+        headers._data = prepared.headers.copy()
+        self._pending = Answer(prepared.status, list(prepared.raw_headers), prepared.body)
+        self._buffer = None
+        self.alive = False
+
     # -- used by the pipeline --------------------------------------------------------------
 
     @property
@@ -167,23 +203,33 @@ class Response:
         raise TypeError(message)
 
     def _send(self, body: bytes) -> Answer:
-        headers = self.headers
-        data = headers._data
+        answer = self._pending = Answer(self.status, self.finish(body), body)
+        return answer
+
+    def finish(self, body: bytes) -> list[tuple[bytes, bytes]]:
+        """Fix the response with ``body``: its headers in wire form (Content-Length added).
+
+        The pipeline sends a buffered ``send_all`` with these directly, without an ``Answer``.
+        """
+        data = self.headers._data
         data.pop("content-length", None)  # the real one is added below
-        raw: list[tuple[bytes, bytes]] = []
-        for value, name in data.values():
-            text = value if type(value) is str else str(value)
-            pair = _ENCODED.get((name, text))
-            raw.append(pair if pair is not None else _encoded(name, text))
+        # The wire form of the whole header set, remembered: handlers set the same headers
+        # from request to request, and one dict lookup replaces a loop of per-pair lookups
+        # (part of plaintext 87.9k -> 82.7k: see exchange.py).
+        key = tuple(data.values())
+        try:
+            cached = _RAW.get(key)
+        except TypeError:  # an unhashable value a handler stored: encode it each time
+            cached = None
         status = self.status
+        raw = list(cached) if cached is not None else _encode_all(key)
         # As the core's Response: a length unless the status has no body or it is chunked.
         if status not in NO_BODY_STATUSES and status >= 200 and "transfer-encoding" not in data:
             raw.append((b"content-length", str(len(body)).encode()))
-        answer = self._pending = Answer(status, raw, body)
-        headers.set_raw("content-length", len(body), "Content-Length")  # visible, as before
+        data["content-length"] = (len(body), "Content-Length")  # visible, as before
         self._buffer = None
         self.alive = False
-        return answer
+        return raw
 
     def _stream(self, content: Iterable[bytes] | AsyncIterable[bytes]) -> None:
         headers = self.headers
@@ -315,3 +361,21 @@ class Stream(StreamingResponse):
                 await _aclose(content)
             elif isinstance(content, Iterator):
                 _close(content)
+
+
+class Prepared:
+    """A ``send_error`` answer worked out once: the response's state after it, on the wire."""
+
+    __slots__ = ("arguments", "status", "headers", "raw_headers", "body")
+
+    def __init__(self, code: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.arguments = (code, body, headers)
+        probe = Response.__new__(Response)  # no request or server: send_error needs neither
+        probe.headers = Headers()
+        probe.send_error(code, body, headers)
+        answer = probe.take_pending()
+        assert isinstance(answer, Answer)
+        self.status = answer.status
+        self.headers = probe.headers._data.copy()
+        self.raw_headers = tuple(answer.raw_headers)
+        self.body = answer.body

@@ -27,7 +27,7 @@ from ...errors import ConfigurationError
 from ...errors import HTTPError as CoreHTTPError
 from ...limits import Limits
 from ...toolkit import is_async_callable
-from .dispatcher import DispatchHandler, Pattern
+from .dispatcher import Dispatcher, DispatchHandler, Pattern
 from .events import EventManager, Handler
 from .exchange import Exchange, answer_error
 from .request import Request
@@ -157,6 +157,7 @@ class Server(EventManager):
         # Where the user built this server: the route table's source for its event routes.
         self.defined_at = _caller_line()
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
+        self._single_request: tuple[Handler, Dispatcher | None] | None = None
         self._sealed = False
         self._serving = Serving()
 
@@ -165,10 +166,33 @@ class Server(EventManager):
     def on(self, name: str, handler: Handler) -> None:
         """As ``EventManager.on``; a Dispatcher's handler also brings its patterns as routes."""
         super().on(name, handler)
-        if name == "request" and isinstance(handler, DispatchHandler):
-            handler.dispatcher.attach(self)
+        if name == "request":
+            self._plan_requests()
+            if isinstance(handler, DispatchHandler):
+                handler.dispatcher.attach(self)
         elif name == "websocket":  # a microrest addition: see websocket.py
             serve_websockets(self, handler)
+
+    def off(self, name: str, handler: Handler | None = None) -> None:
+        super().off(name, handler)
+        if name == "request":
+            self._plan_requests()
+
+    def _plan_requests(self) -> None:
+        """Work out, once per change of the ``request`` handlers, how a request runs them.
+
+        ``_single_request`` is the async entry point of the one handler when there is exactly
+        one and it is async, with that handler's Dispatcher if it is one; None otherwise (the
+        general ``trigger_async``). The exchange reads it instead of inspecting the listener
+        list on every request (plaintext: 64.4k -> 63.5k).
+        """
+        listeners = self._events.get("request")
+        self._single_request = None
+        if listeners is not None and len(listeners) == 1:
+            handler, entry = listeners[0]
+            if entry is not None:
+                owner = handler.dispatcher if type(handler) is DispatchHandler else None
+                self._single_request = (entry, owner)
 
     async def call(self, handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one handler: awaited when async, else through the app's thread limiter."""
@@ -197,7 +221,13 @@ class Server(EventManager):
         self._sealed = True
         self.app.add(EventsRoute(Exchange(self)))
 
-    def _add_pattern(self, entry: Pattern, static: str | None = None, label: str = "") -> bool:
+    def _add_pattern(
+        self,
+        entry: Pattern,
+        static: str | None = None,
+        label: str = "",
+        dispatcher: Dispatcher | None = None,
+    ) -> bool:
         """A Dispatcher entry as a core route (once per pattern: the first registration wins).
 
         ``static`` is the literal path of a pattern that can match nothing else: a static core
@@ -214,7 +244,7 @@ class Server(EventManager):
         self.app.add(
             PatternRoute(
                 key if static is not None else re.compile(key),
-                Exchange(self, entry, label),
+                Exchange(self, entry, label, dispatcher),
                 name=entry.name,
                 source=entry.handler,
             )
