@@ -26,7 +26,7 @@ from ...app import App
 from ...errors import ConfigurationError
 from ...errors import HTTPError as CoreHTTPError
 from ...limits import Limits
-from ...toolkit import is_async_callable
+from ...toolkit import asgi_entry, is_async_callable
 from .dispatcher import Dispatcher, DispatchHandler, Pattern
 from .events import EventManager, Handler
 from .exchange import Exchange, answer_error
@@ -159,6 +159,7 @@ class Server(EventManager):
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._single_request: tuple[Handler, Dispatcher | None] | None = None
         self._sealed = False
+        self._asgi: Callable[[Scope, Receive, Send], Any] = self._first_call
         self._serving = Serving()
 
     # -- events ----------------------------------------------------------------------------
@@ -209,9 +210,18 @@ class Server(EventManager):
         self._seal()
         return self.app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._sealed:
-            self._seal()
+    if TYPE_CHECKING:
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+    else:
+        # ``server(scope, receive, send)`` calls ``self._asgi``: ``_first_call`` until the
+        # catch-all route is sealed in, then the app's own bound ``__call__``, with no frame
+        # of ours (toolkit.asgi_entry).
+        __call__ = asgi_entry("_asgi")
+
+    async def _first_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._seal()
         await self.app(scope, receive, send)
 
     def _seal(self) -> None:
@@ -220,6 +230,7 @@ class Server(EventManager):
             return
         self._sealed = True
         self.app.add(EventsRoute(Exchange(self)))
+        self._asgi = self.app.__call__
 
     def _add_pattern(
         self,
