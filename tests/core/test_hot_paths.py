@@ -205,3 +205,40 @@ async def test_an_unknown_connection_type_is_ignored() -> None:
 
     await App()({"type": "something.else"}, receive, send)
     assert sent == []
+
+
+def _styled(static: bool, user_handler: bool = False) -> App:
+    app = App()
+
+    def answer(request: Request, exc: Exception) -> Any:
+        if request.scope.get("method") == "PUT":
+            return "a put miss"  # varies: only fine while nobody promised static
+        return JSONResponse({"missing": True}, 404, {"X-Style": "1"})
+
+    app.add_style_exception_handler(Exception, answer, static=static)
+    if user_handler:
+        app.add_exception_handler(LookupError, lambda request, exc: "unused")
+    return app
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["GET", "HEAD", "GET", "POST"])
+async def test_a_static_style_answer_to_a_miss_is_kept_and_replayed_unchanged(method: str) -> None:
+    kept = _styled(static=True)
+    for _ in range(3):  # the first miss works the answer out, the next ones replay it
+        fast = await call(kept, method, "/nowhere")
+        general = await call(_styled(static=True, user_handler=True), method, "/nowhere")
+        assert (fast.status, fast.headers, fast.body) == (
+            general.status,
+            general.headers,
+            general.body,
+        )
+    assert fast.header("x-style") == "1"
+
+
+@pytest.mark.anyio
+async def test_a_style_answer_not_marked_static_is_asked_every_time() -> None:
+    app = _styled(static=False)
+    assert (await call(app, "PUT", "/nowhere")).body == b"a put miss"
+    assert (await call(app, "GET", "/nowhere")).header("x-style") == "1"
+    assert (await call(app, "PUT", "/nowhere")).body == b"a put miss"

@@ -151,3 +151,26 @@ def test_errors_raised_on_the_fast_path_reach_the_error_routes(serve: Serve) -> 
     assert response.text == "handled GET"
     assert response.headers["X-Why"] == "conflict"
     assert "X-Lost" not in response.headers
+
+
+class _Hello(web.HTTPHandler):
+    def do_get(self) -> tuple[int, str]:
+        return 200, "hello"
+
+
+@pytest.mark.parametrize("compat", [False, True])
+def test_the_kept_404_is_the_pipelines_404(compat: bool) -> None:
+    """The core keeps web.py's answer to a plain miss (a static style answer): every miss,
+    GET and HEAD, any Accept, must equal what the full error pipeline answers."""
+    kept = web.HTTPServer(("127.0.0.1", 0), {"/hello": _Hello}, compat=compat)
+    general = web.HTTPServer(("127.0.0.1", 0), {"/hello": _Hello}, compat=compat)
+    # Any user handler turns the kept answer off: the pipeline answers every miss.
+    general.app.add_exception_handler(LookupError, lambda request, exc: "unused")
+    with Client(kept) as fast, Client(general) as slow:
+        for method in ("HEAD", "GET", "GET", "HEAD", "POST"):
+            for accept in ("*/*", "application/json"):
+                a = fast.request(method, "/no/such/page", headers={"accept": accept})
+                b = slow.request(method, "/no/such/page", headers={"accept": accept})
+                assert (a.status_code, a.content) == (b.status_code, b.content)
+                assert a.headers.multi_items() == b.headers.multi_items()
+                assert a.status_code == 404
