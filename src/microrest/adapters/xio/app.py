@@ -22,14 +22,14 @@ from ...limits import Limits
 from ...requests import Request as CoreRequest
 from ...responses import FileResponse, Response
 from ...staticfiles import StaticFiles
-from ...toolkit import SyncMode
+from ...toolkit import SyncMode, json_dumps
 from ...types import Receive, Scope, Send
 from .about import allow_header, allowed_methods
 from .identity import IdentityStrategy, RandomIdentity
 from .request import Request
 from .resource import Resource, Result, split_path
 from .websocket import DEFAULT_TIMEOUT, SUBPROTOCOL, WebSocketService
-from .wire import fast_request, read_request, send_result
+from .wire import CORS_RAW, JSON_TYPE, NO_BODY, TEXT_TYPE, read_request, send_result
 
 __all__ = ["CLIENTS_PATH", "WEBSOCKET_PATH", "App"]
 
@@ -178,24 +178,79 @@ class App(Resource):
         walk = self._walk_public
 
         async def xio_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            method = scope["method"]
             values = scope["path_params"]
-            context = {name: values[placeholder] for placeholder, name in params}
-            route = scope.get("route")
-            prefix = getattr(route, "prefix", "") if route is not None else ""
-            fullpath = "www" + scope["path"][len(prefix) :].rstrip("/")
+            # A loop, not a comprehension: most routes have no parameter, and a comprehension
+            # is a function call of its own in Python 3.11.
+            context: dict[str, Any] = {}
+            for placeholder, name in params:
+                context[name] = values[placeholder]
+            prefix = scope["route"].prefix  # a mounted (merged) app's routes carry their prefix
+            path = scope["path"]
+            fullpath = "www" + (path[len(prefix) :] if prefix else path).rstrip("/")
             rest = values["xio_rest"] if deeper else ""
+            client = scope.get("client")
+            context["remote_addr"] = client[0] if client else None
             # Measured (callgrind): awaiting a reader and the policy wrapper cost ~5% of an
-            # inline request; a bodiless one is built directly and an inline handler called.
-            req = fast_request(scope, rest, fullpath, context, verify)
-            if req is None:
-                req = await read_request(scope, receive, rest, fullpath, context, verify)
-            handle = walk if node.handler is None and node.content is None else node.handle
+            # inline request; a bodiless one is built here directly and an inline handler
+            # called. Later, building the request inline instead of in a helper saved ~1k
+            # instructions a request.
+            form = None
+            bodiless = method in NO_BODY
+            if bodiless:
+                for name, _ in scope["headers"]:
+                    if name == b"xio-method":  # a custom method: it has a body
+                        bodiless = False
+                        break
+            if bodiless:
+                req = Request.from_scope(
+                    scope, method, None, rest, fullpath, {}, None, context, None, verify
+                )
+            else:
+                req, form = await read_request(scope, receive, rest, fullpath, context, verify)
+            respond = walk if node.handler is None and node.content is None else node.respond
             try:
-                result = handle(req) if inline else await run(handle, req)
-                await send_result(result, scope, receive, send, cors)
+                value = respond(req) if inline else await run(respond, req)
+                # The common answer (the handler set nothing, returned text or a JSON
+                # object) goes straight to the wire; anything else through send_result.
+                # Measured (callgrind, plaintext): no Result object and no helper frames
+                # between the handler and send, the request built inline: 83.8k -> 67.9k
+                # instructions a request.
+                kind = type(value)
+                if kind is str:
+                    body = value.encode("utf-8")
+                    content_type = TEXT_TYPE
+                elif kind is dict or kind is list:
+                    body = json_dumps(value)
+                    content_type = JSON_TYPE
+                else:
+                    await send_result(
+                        value if isinstance(value, Result) else Result(200, value),
+                        scope,
+                        receive,
+                        send,
+                        cors,
+                    )
+                    return
+                if cors:
+                    if method == "OPTIONS":
+                        await send_result(Result(200, value), scope, receive, send, cors)
+                        return
+                    headers = [
+                        (b"content-length", str(len(body)).encode()),
+                        (b"content-type", content_type),
+                        CORS_RAW,
+                    ]
+                else:
+                    headers = [
+                        (b"content-length", str(len(body)).encode()),
+                        (b"content-type", content_type),
+                    ]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
             finally:
-                if req.http is not None:
-                    await req.http.close()  # uploaded files of a form
+                if form is not None:
+                    await form.close()  # uploaded files of a form
 
         xio_endpoint.__qualname__ = f"xio:{node.path}"
         return xio_endpoint

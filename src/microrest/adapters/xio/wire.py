@@ -19,7 +19,10 @@ from .resource import Result
 __all__ = [
     "CORS_HEADERS",
     "OPTIONS_CORS_HEADERS",
-    "fast_request",
+    "CORS_RAW",
+    "JSON_TYPE",
+    "NO_BODY",
+    "TEXT_TYPE",
     "parse_query",
     "read_request",
     "send_result",
@@ -34,7 +37,11 @@ OPTIONS_CORS_HEADERS = {
         "XIO-id, XIO-token, XIO-view, XIO-method, XIO-profile"
     ),
 }
-_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Methods whose body is not read (unless ``XIO-method`` makes the request a custom one).
+NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The Content-Type of the two common answers, encoded once.
+TEXT_TYPE = b"text/plain; charset=utf-8"
+JSON_TYPE = b"application/json"
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _CHUNK = 64 * 1024
 
@@ -45,41 +52,22 @@ def _is_json(media_type: str) -> bool:
     )
 
 
-async def _data(request: CoreRequest, method: str) -> tuple[Any, bytes | None]:
-    if method in _NO_BODY:
-        return {}, None
-    media_type = request.content_type
-    if media_type in _FORMS:
-        form = await request.form()
-        fields: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            fields[key] = value if isinstance(value, str) else (value.file, value.filename)
-        return fields, None
-    body = await request.body()
-    if not body:
-        return {}, body
+async def _form_fields(request: CoreRequest) -> dict[str, Any]:
+    form = await request.form()
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        fields[key] = value if isinstance(value, str) else (value.file, value.filename)
+    return fields
+
+
+def _decoded(body: bytes, media_type: str, request: CoreRequest) -> Any:
+    """``req.data`` of a non-empty body: JSON decoded, else text, else the bytes."""
     if _is_json(media_type):
-        return json_loads(body, request.limits.max_json_depth), body
+        return json_loads(body, request.limits.max_json_depth)
     try:
-        return body.decode("utf-8"), body
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return body, body
-
-
-def fast_request(
-    scope: Scope, path: str, fullpath: str, context: dict[str, Any], verify: Any
-) -> Request | None:
-    """The request without awaiting anything when there is no body to read (GET, HEAD,
-    OPTIONS without a custom method), else None: ``read_request`` does the rest."""
-    method = scope["method"]
-    if method not in _NO_BODY:
-        return None
-    for name, _ in scope["headers"]:
-        if name == b"xio-method":
-            return None
-    client = scope.get("client")
-    context["remote_addr"] = client[0] if client else None
-    return Request.from_scope(scope, method, None, path, fullpath, {}, None, context, None, verify)
+        return body
 
 
 async def read_request(
@@ -89,8 +77,10 @@ async def read_request(
     fullpath: str,
     context: dict[str, Any],
     verify: Any,
-) -> Request:
+) -> tuple[Request, CoreRequest | None]:
     """The xio request for an HTTP request; ``path`` is the part below the handling resource.
+    The second item is the core request to close once answered when a form was read (its
+    uploaded files), else None.
 
     Only the body is read here (it needs the event loop); query, headers and cookies are
     parsed when the handler first reads them."""
@@ -101,16 +91,21 @@ async def read_request(
             xmethod = value.decode("latin-1") or None
             break
     http = None
+    form = None
     data: Any = {}
     body = None
-    if xmethod is not None or method not in _NO_BODY:
+    if xmethod is not None or method not in NO_BODY:
         http = CoreRequest(scope, receive)
-        data, body = await _data(http, "POST")
-    client = scope.get("client")
-    context["remote_addr"] = client[0] if client else None
+        media_type = http.content_type
+        if media_type in _FORMS:
+            data = await _form_fields(http)
+            form = http
+        else:
+            body = await http.body()
+            data = _decoded(body, media_type, http) if body else {}
     return Request.from_scope(
         scope, method, xmethod, path, fullpath, data, body, context, http, verify
-    )
+    ), form
 
 
 def _file_chunks(handle: Any) -> Iterator[bytes]:
@@ -172,7 +167,7 @@ def to_response(result: Result, method: str, cors: bool = True) -> Response:
     return response
 
 
-_CORS_RAW = (b"access-control-allow-origin", b"*")
+CORS_RAW = (b"access-control-allow-origin", b"*")
 _MEDIA_TYPES: dict[str, bytes] = {}
 
 
@@ -196,7 +191,7 @@ async def send_result(
                 _MEDIA_TYPES[media_type] = encoded
     headers = answer_headers(result.status, body, encoded)
     if cors:
-        headers.append(_CORS_RAW)
+        headers.append(CORS_RAW)
         if scope["method"] == "OPTIONS":
             await to_response(result, "OPTIONS", cors)(scope, receive, send)
             return
