@@ -4,8 +4,9 @@ Every resource under ``www`` with a handler or content compiles to core routes a
 registered: ``www/items/:id`` becomes ``/items/{id}`` (its own path) and, for a handler,
 ``/items/{id}/{xio_rest:path}`` (the deeper paths it answers, in ``req.path``). The core's
 router picks the route; the endpoint reads the body, builds ``req`` and calls the resource's
-``handle`` under the app's sync policy. Nothing outside ``www`` has a route, so private
-resources (``etc/...``) are reachable in-process only. Creating an app binds nothing.
+``respond`` (``handle`` without the result object) under the app's sync policy. Nothing
+outside ``www`` has a route, so private resources (``etc/...``) are reachable in-process only.
+Creating an app binds nothing.
 """
 
 from __future__ import annotations
@@ -193,8 +194,7 @@ class App(Resource):
             context["remote_addr"] = client[0] if client else None
             # Measured (callgrind): awaiting a reader and the policy wrapper cost ~5% of an
             # inline request; a bodiless one is built here directly and an inline handler
-            # called. Later, building the request inline instead of in a helper saved ~1k
-            # instructions a request.
+            # called.
             form = None
             bodiless = method in NO_BODY
             if bodiless:
