@@ -320,7 +320,9 @@ class App(Resource):
         A property, not a method: calling the app calls the core app's own (async) ``__call__``
         without a coroutine of ours around it, and servers that ask whether ``app.__call__``
         is a coroutine function (uvicorn, to tell ASGI 3 from 2) get the core's, which is.
-        Measured (callgrind, plaintext): 67.9k -> 64.3k instructions a request."""
+        Measured (callgrind, 2000 plaintext requests to a small app): the coroutine wrapper
+        cost 2.2k instructions a request over calling the core app, this property 1.4k (a
+        C-level getter, ``operator.attrgetter``, measured the same)."""
         return self.asgi.__call__
 
     def run(
