@@ -1,7 +1,7 @@
 """HTTP in and out: a core request becomes an xio ``Request``, a ``Result`` a core response.
 
-Everything that needs the event loop (reading and parsing the body) happens here, before the
-handler runs; the handler chain itself is synchronous, as xio's was, and runs under the app's
+The route endpoint (``app.py``) reads the body with these helpers, before the handler runs;
+the handler chain itself is synchronous, as xio's was, and runs under the app's
 sync policy (a worker thread by default, inline on request).
 """
 
@@ -13,18 +13,20 @@ from typing import Any
 from ...requests import Request as CoreRequest
 from ...responses import Response, StreamingResponse
 from ...toolkit import Receive, Scope, Send, answer_headers, json_dumps, json_loads, send_buffered
-from .request import Headers, Request, parse_query
+from .request import Headers, parse_query
 from .resource import Result
 
 __all__ = [
     "CORS_HEADERS",
     "OPTIONS_CORS_HEADERS",
     "CORS_RAW",
+    "FORMS",
     "JSON_TYPE",
     "NO_BODY",
     "TEXT_TYPE",
+    "decoded",
+    "form_fields",
     "parse_query",
-    "read_request",
     "send_result",
     "to_response",
 ]
@@ -42,7 +44,7 @@ NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The Content-Type of the two common answers, encoded once.
 TEXT_TYPE = b"text/plain; charset=utf-8"
 JSON_TYPE = b"application/json"
-_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _CHUNK = 64 * 1024
 
 
@@ -52,7 +54,8 @@ def _is_json(media_type: str) -> bool:
     )
 
 
-async def _form_fields(request: CoreRequest) -> dict[str, Any]:
+async def form_fields(request: CoreRequest) -> dict[str, Any]:
+    """``req.data`` of a form: its fields, an uploaded file as ``(file, filename)``."""
     form = await request.form()
     fields: dict[str, Any] = {}
     for key, value in form.multi_items():
@@ -60,7 +63,7 @@ async def _form_fields(request: CoreRequest) -> dict[str, Any]:
     return fields
 
 
-def _decoded(body: bytes, media_type: str, request: CoreRequest) -> Any:
+def decoded(body: bytes, media_type: str, request: CoreRequest) -> Any:
     """``req.data`` of a non-empty body: JSON decoded, else text, else the bytes."""
     if _is_json(media_type):
         return json_loads(body, request.limits.max_json_depth)
@@ -68,44 +71,6 @@ def _decoded(body: bytes, media_type: str, request: CoreRequest) -> Any:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return body
-
-
-async def read_request(
-    scope: Scope,
-    receive: Receive,
-    path: str,
-    fullpath: str,
-    context: dict[str, Any],
-    verify: Any,
-) -> tuple[Request, CoreRequest | None]:
-    """The xio request for an HTTP request; ``path`` is the part below the handling resource.
-    The second item is the core request to close once answered when a form was read (its
-    uploaded files), else None.
-
-    Only the body is read here (it needs the event loop); query, headers and cookies are
-    parsed when the handler first reads them."""
-    method = scope["method"]
-    xmethod = None
-    for name, value in scope["headers"]:
-        if name == b"xio-method":
-            xmethod = value.decode("latin-1") or None
-            break
-    http = None
-    form = None
-    data: Any = {}
-    body = None
-    if xmethod is not None or method not in NO_BODY:
-        http = CoreRequest(scope, receive)
-        media_type = http.content_type
-        if media_type in _FORMS:
-            data = await _form_fields(http)
-            form = http
-        else:
-            body = await http.body()
-            data = _decoded(body, media_type, http) if body else {}
-    return Request.from_scope(
-        scope, method, xmethod, path, fullpath, data, body, context, http, verify
-    ), form
 
 
 def _file_chunks(handle: Any) -> Iterator[bytes]:
