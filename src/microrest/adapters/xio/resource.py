@@ -410,8 +410,8 @@ class Resource(_Verbs):
         it set nothing on ``req.response`` (a 200 with that content), else the ``Result``.
 
         The HTTP endpoints call this: they send a bare text or JSON value straight to the
-        wire, and a ``Result`` made for nothing was a tenth of an inline plaintext request's
-        overhead (callgrind)."""
+        wire, with no ``Result`` made for nothing (part of the endpoint rework that took an
+        inline plaintext request from 83.8k to 67.9k instructions under callgrind)."""
         try:
             value = self._answer(req)
         except Exception as exc:
@@ -469,7 +469,9 @@ class Resource(_Verbs):
                 raise
         value = self.handler(req)
         if type(value) in _SETTLED:
-            return value  # nothing below applies to text, JSON values, bytes or None
+            # Nothing below applies to text, JSON values, bytes or None. Measured (callgrind,
+            # plaintext to a small app, PYTHONHASHSEED=0): 50.2k -> 48.6k instructions.
+            return value
         if value is PASS:
             return self._default(req)
         if isinstance(value, Resource):
