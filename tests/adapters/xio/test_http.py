@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import Iterator
@@ -367,3 +368,69 @@ def test_a_resource_tree_put_under_www_is_served(app: xio.App, client: Client) -
     assert client.get("/tree/a").text == "A"
     assert client.get("/tree/b/7").text == "b 7"
     assert app.get("www/tree/b/8").content == "b 8"
+
+
+def _wire(app: Any, method: str, path: str) -> list[dict[str, Any]]:
+    """The ASGI messages ``app`` sends for a bodiless request."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("cors", [True, False])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "POST"])
+@pytest.mark.parametrize("value", ["héllo", {"a": [1, "b"]}, [1, 2]])
+def test_bare_values_go_to_the_wire_as_results_do(cors: bool, method: str, value: Any) -> None:
+    # A bare text or JSON value is sent directly; the same value with something set on
+    # req.response goes through the result path: the wire must not tell them apart.
+    app = xio.app(cors=cors, sync_handlers="inline", serve_clients=False)
+    app.bind("www/bare", lambda req: value)
+
+    def shaped(req: Any) -> Any:
+        req.response.status = 200
+        return value
+
+    app.bind("www/shaped", shaped)
+    assert _wire(app, method, "/bare") == _wire(app, method, "/shaped")
+
+
+def test_the_app_is_an_asgi3_app() -> None:
+    # uvicorn tells ASGI 3 from ASGI 2 by asking whether app.__call__ is a coroutine function.
+    app = xio.app()
+    assert asyncio.iscoroutinefunction(app.__call__)
+    app.bind("www/x", lambda req: "x")
+    sent = _wire(app, "GET", "/x")
+    assert sent[-1]["body"] == b"x"
+
+
+def test_uploaded_files_are_closed_after_the_answer(app: xio.App, client: Client) -> None:
+    kept: list[Any] = []
+
+    def upload(req: Any) -> str:
+        handle, _ = req.data["upload"]
+        kept.append(handle)
+        return "ok"
+
+    app.bind("www/upload", upload)
+    response = client.post("/upload", files={"upload": ("f.txt", b"hello")})
+    assert response.text == "ok"
+    assert kept and kept[0].closed

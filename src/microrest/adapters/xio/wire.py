@@ -1,7 +1,7 @@
 """HTTP in and out: a core request becomes an xio ``Request``, a ``Result`` a core response.
 
-Everything that needs the event loop (reading and parsing the body) happens here, before the
-handler runs; the handler chain itself is synchronous, as xio's was, and runs under the app's
+The route endpoint (``app.py``) reads the body with these helpers, before the handler runs;
+the handler chain itself is synchronous, as xio's was, and runs under the app's
 sync policy (a worker thread by default, inline on request).
 """
 
@@ -13,15 +13,20 @@ from typing import Any
 from ...requests import Request as CoreRequest
 from ...responses import Response, StreamingResponse
 from ...toolkit import Receive, Scope, Send, answer_headers, json_dumps, json_loads, send_buffered
-from .request import Headers, Request, parse_query
+from .request import Headers, parse_query
 from .resource import Result
 
 __all__ = [
     "CORS_HEADERS",
     "OPTIONS_CORS_HEADERS",
-    "fast_request",
+    "CORS_RAW",
+    "FORMS",
+    "JSON_TYPE",
+    "NO_BODY",
+    "TEXT_TYPE",
+    "decoded",
+    "form_fields",
     "parse_query",
-    "read_request",
     "send_result",
     "to_response",
 ]
@@ -34,8 +39,12 @@ OPTIONS_CORS_HEADERS = {
         "XIO-id, XIO-token, XIO-view, XIO-method, XIO-profile"
     ),
 }
-_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
-_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+#: Methods whose body is not read (unless ``XIO-method`` makes the request a custom one).
+NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The Content-Type of the two common answers, encoded once.
+TEXT_TYPE = b"text/plain; charset=utf-8"
+JSON_TYPE = b"application/json"
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _CHUNK = 64 * 1024
 
 
@@ -45,72 +54,23 @@ def _is_json(media_type: str) -> bool:
     )
 
 
-async def _data(request: CoreRequest, method: str) -> tuple[Any, bytes | None]:
-    if method in _NO_BODY:
-        return {}, None
-    media_type = request.content_type
-    if media_type in _FORMS:
-        form = await request.form()
-        fields: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            fields[key] = value if isinstance(value, str) else (value.file, value.filename)
-        return fields, None
-    body = await request.body()
-    if not body:
-        return {}, body
+async def form_fields(request: CoreRequest) -> dict[str, Any]:
+    """``req.data`` of a form: its fields, an uploaded file as ``(file, filename)``."""
+    form = await request.form()
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        fields[key] = value if isinstance(value, str) else (value.file, value.filename)
+    return fields
+
+
+def decoded(body: bytes, media_type: str, request: CoreRequest) -> Any:
+    """``req.data`` of a non-empty body: JSON decoded, else text, else the bytes."""
     if _is_json(media_type):
-        return json_loads(body, request.limits.max_json_depth), body
+        return json_loads(body, request.limits.max_json_depth)
     try:
-        return body.decode("utf-8"), body
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return body, body
-
-
-def fast_request(
-    scope: Scope, path: str, fullpath: str, context: dict[str, Any], verify: Any
-) -> Request | None:
-    """The request without awaiting anything when there is no body to read (GET, HEAD,
-    OPTIONS without a custom method), else None: ``read_request`` does the rest."""
-    method = scope["method"]
-    if method not in _NO_BODY:
-        return None
-    for name, _ in scope["headers"]:
-        if name == b"xio-method":
-            return None
-    client = scope.get("client")
-    context["remote_addr"] = client[0] if client else None
-    return Request.from_scope(scope, method, None, path, fullpath, {}, None, context, None, verify)
-
-
-async def read_request(
-    scope: Scope,
-    receive: Receive,
-    path: str,
-    fullpath: str,
-    context: dict[str, Any],
-    verify: Any,
-) -> Request:
-    """The xio request for an HTTP request; ``path`` is the part below the handling resource.
-
-    Only the body is read here (it needs the event loop); query, headers and cookies are
-    parsed when the handler first reads them."""
-    method = scope["method"]
-    xmethod = None
-    for name, value in scope["headers"]:
-        if name == b"xio-method":
-            xmethod = value.decode("latin-1") or None
-            break
-    http = None
-    data: Any = {}
-    body = None
-    if xmethod is not None or method not in _NO_BODY:
-        http = CoreRequest(scope, receive)
-        data, body = await _data(http, "POST")
-    client = scope.get("client")
-    context["remote_addr"] = client[0] if client else None
-    return Request.from_scope(
-        scope, method, xmethod, path, fullpath, data, body, context, http, verify
-    )
+        return body
 
 
 def _file_chunks(handle: Any) -> Iterator[bytes]:
@@ -172,7 +132,7 @@ def to_response(result: Result, method: str, cors: bool = True) -> Response:
     return response
 
 
-_CORS_RAW = (b"access-control-allow-origin", b"*")
+CORS_RAW = (b"access-control-allow-origin", b"*")
 _MEDIA_TYPES: dict[str, bytes] = {}
 
 
@@ -196,7 +156,7 @@ async def send_result(
                 _MEDIA_TYPES[media_type] = encoded
     headers = answer_headers(result.status, body, encoded)
     if cors:
-        headers.append(_CORS_RAW)
+        headers.append(CORS_RAW)
         if scope["method"] == "OPTIONS":
             await to_response(result, "OPTIONS", cors)(scope, receive, send)
             return
