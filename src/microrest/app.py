@@ -57,23 +57,6 @@ _HTTP_VERSIONS = frozenset({"1.0", "1.1", "2", "3"})
 _BASIC_RESPONSES = (Response, PlainTextResponse, JSONResponse, HTMLResponse, RedirectResponse)
 
 
-class _Tracked:
-    """Wraps ``send`` to know whether a response has started (for raw and streaming paths)."""
-
-    __slots__ = ("send", "started")
-
-    def __init__(self, send: Send) -> None:
-        self.send = send
-        self.started = False
-
-    def __call__(self, message: Message) -> Awaitable[None]:
-        # Not a coroutine: the caller awaits the server's send directly (one frame less per
-        # message on every raw and streaming response).
-        if message["type"] == "http.response.start":
-            self.started = True
-        return self.send(message)
-
-
 async def _nothing() -> None:
     """What ``dispatch`` hands back for a connection type it does not serve."""
 
@@ -892,12 +875,22 @@ async def _guarded(
     responses, mounts, middleware): an exception before the start is answered through the
     pipeline; after it, nothing can be answered, so it is logged and the connection closes.
     """
-    tracked = _Tracked(send)
+    # A closure, not a _Tracked object: a plain function call per message instead of a
+    # __call__ slot lookup, and a cell instead of an object (raw routes: xio plaintext
+    # 62.3k -> 60.8k instructions, callgrind).
+    started = False
+
+    def tracked(message: Message) -> Awaitable[None]:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        return send(message)
+
     try:
         await asgi(scope, receive, tracked)
     except Exception as exc:
         request = request or Request(scope, receive)
-        if tracked.started:
+        if started:
             _log_after_start(request, exc)
         else:
             await handle_exception(top, owner, request, exc, send)
