@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
 from ...toolkit import source_of
-from .body import read_body
+from .body import FORM_TYPES, read_body
 from .enums import MediaType
 from .handler import HandlerSpec
 from .outcome import apply_filters, fast_answer, render_result, to_core
@@ -38,10 +38,21 @@ _TEMPLATE_PARAM = re.compile(r"\{([A-Za-z_]\w*)")
 _new = object.__new__
 
 
+# Raw Content-Type values already seen -> their media type. The few a client uses come back on
+# every request: one lookup instead of decode, split, strip and lower (4.8k -> 2.3k
+# instructions per call, callgrind).
+_MEDIA_TYPES: dict[bytes, str] = {}
+
+
 def _content_type(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return bytes(value).decode("latin-1").split(";", 1)[0].strip().lower()
+            media_type = _MEDIA_TYPES.get(value) if type(value) is bytes else None
+            if media_type is None:
+                media_type = bytes(value).decode("latin-1").split(";", 1)[0].strip().lower()
+                if len(_MEDIA_TYPES) < 64:  # bounded: values are the client's to choose
+                    _MEDIA_TYPES[bytes(value)] = media_type
+            return media_type
     return ""
 
 
@@ -106,10 +117,12 @@ class Dispatcher:
             raise NotImplementedHTTP()
         spec = self.only
         document: dict[str, Any] | None = None
+        forms = False
         if method in BODY_METHODS:
             media_type = _content_type(scope)
             if spec is None:
                 spec = self._select(media_type)
+            forms = media_type in FORM_TYPES
             document = await read_body(facade, media_type, owner.documents, owner.compat)
         elif spec is None:
             spec = self._select(_content_type(scope))
@@ -181,5 +194,8 @@ class Dispatcher:
                 apply_filters(response_filters, facade, answer)
             await to_core(facade, answer)(scope, receive, send)
         finally:
-            if document is not None:
+            # Only a form body leaves something to release (its uploaded files); the core
+            # Request parses one for these media types alone. The close() coroutine on every
+            # other body cost 1.8k instructions per echo request (callgrind).
+            if forms and document is not None:
                 await facade.request.close()
