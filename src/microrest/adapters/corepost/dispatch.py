@@ -133,9 +133,12 @@ class Dispatcher:
                 if key not in kwargs and values:
                     kwargs[key] = values[0]
             if document:
-                for key, value in document.items():
-                    if key not in kwargs:
-                        kwargs[key] = value
+                if kwargs:
+                    for key, value in document.items():
+                        if key not in kwargs:
+                            kwargs[key] = value
+                else:  # nothing to keep: one C-level copy instead of the loop (see _parse_json)
+                    kwargs.update(document)
             spec.check(kwargs)
         elif spec.fits_path:
             # The path's arguments alone, which the handler is known (at registration) to
