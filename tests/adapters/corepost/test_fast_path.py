@@ -74,3 +74,91 @@ def test_fast_path_keeps_status_rules(code: int) -> None:
     assert one.status_code == other.status_code == code
     assert one.content == other.content == (b"body" if code == 202 else b"")
     assert sorted(one.headers.items()) == sorted(other.headers.items())
+
+
+def _path_app() -> CorePost:
+    app = CorePost()
+
+    @app.route("/exact/<int:id>/<slug>", Http.GET)
+    async def exact(request: Any, id: int, slug: str) -> dict[str, Any]:
+        return {"id": id, "slug": slug}
+
+    @app.route("/named/<request>", Http.GET)
+    async def named(request: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"kwargs": sorted(kwargs)}
+
+    @app.route("/narrow/<int:id>", Http.GET)
+    async def narrow(request: Any) -> str:
+        return "never"
+
+    return app
+
+
+def test_path_arguments_alone_skip_the_check_only_when_it_cannot_fail() -> None:
+    """The dispatcher passes path arguments unchecked only when the handler is known to take
+    exactly them; a query string, or a handler that could refuse them, still gets the check."""
+    with Client(_path_app()) as client:
+        assert client.get("/exact/7/a-b").json() == {"id": 7, "slug": "a-b"}
+        extra = client.get("/exact/7/a-b?extra=1")
+        assert extra.status_code == 400
+        assert extra.text == "exact() got an unexpected keyword argument 'extra'"
+        # a path argument named like the request parameter is dropped, as the check does
+        assert client.get("/named/x").json() == {"kwargs": []}
+        narrow = client.get("/narrow/3")
+        assert narrow.status_code == 400
+        assert narrow.text == "narrow() got an unexpected keyword argument 'id'"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "Application/JSON; charset=utf-8", "text/plain"]
+)
+def test_content_types_seen_twice_route_the_same(content_type: str) -> None:
+    """The media type of a Content-Type value is remembered: the second request with the same
+    value is routed and parsed exactly like the first."""
+    app = CorePost()
+
+    @app.route("/in", Http.POST, accepts=("application/json", "text/plain"))
+    async def take(request: Any, **kwargs: Any) -> dict[str, Any]:
+        request.setResponseCode(200)
+        return {"json": request.json, "kwargs": sorted(kwargs)}
+
+    with Client(app) as client:
+        answers = [
+            client.post("/in", content=b'{"a": 1}', headers={"Content-Type": content_type})
+            for _ in range(2)
+        ]
+    assert answers[0].status_code == answers[1].status_code == 200
+    assert answers[0].json() == answers[1].json()
+    parsed = content_type.lower().startswith("application/json")
+    assert answers[0].json() == (
+        {"json": {"a": 1}, "kwargs": ["a"]} if parsed else {"json": None, "kwargs": []}
+    )
+
+
+@pytest.mark.parametrize("path", ["/no/such", "/caf%C3%A9", "/x/", "/"])
+def test_plain_404_matches_the_filtered_404(path: str) -> None:
+    """The unfiltered routing miss (answered without a facade) sends what the general path
+    sends, forced here by a response filter that changes nothing."""
+    with Client(_app(False)) as fast, Client(_app(True)) as general:
+        one, other = fast.get(path), general.get(path)
+        head_one, head_other = fast.head(path), general.head(path)
+    assert one.status_code == other.status_code == 404
+    assert one.content == other.content
+    assert sorted(one.headers.items()) == sorted(other.headers.items())
+    assert head_one.status_code == head_other.status_code == 404
+    assert sorted(head_one.headers.items()) == sorted(head_other.headers.items())
+
+
+def test_the_resource_is_an_asgi3_app_for_servers() -> None:
+    """``__call__`` hands over the core App's own: servers (uvicorn's check) still see an
+    async ``__call__``, so no ASGI 2 wrapper is put around it."""
+    import inspect
+
+    from microrest.adapters.corepost.resource import Resource
+    from microrest.adapters.corepost.site import Site
+
+    app = CorePost()
+    root = Resource()
+    root.putChild("", app)
+    for served in (app, root, Site(root), Site(lambda scope, receive, send: None)):
+        assert inspect.iscoroutinefunction(served.__call__)

@@ -7,7 +7,7 @@ Trailing slashes are ignored (``/x/`` is ``/x``), as twisted.web's path handling
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...app import App
@@ -66,8 +66,15 @@ class CorePostApp:
         """The core App: ``App.mount`` merges its routes instead of nesting a black box."""
         return self.app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    @property
+    def __call__(self) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """Calling this object calls the core App itself: ``resource(scope, receive, send)``.
+
+        A property, not an ``async def`` that awaits the App: that was one more coroutine per
+        request, 70.3k -> 65.2k instructions per plaintext request (callgrind). Servers still
+        see an async ``__call__`` (uvicorn's ASGI 3 check).
+        """
+        return self.app.__call__
 
     def add_handler(
         self,

@@ -29,8 +29,13 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 _CORE_JSON_PREFIX = "Invalid JSON body: "
 
 
+_SPACES = frozenset(b" \t\n\r\x0b\x0c")  # what bytes.strip() removes
+
+
 def _parse_json(body: bytes, max_depth: int) -> Any:
-    if not body.strip():
+    # A blank body is {}; only one that starts with a space can be blank, so the common
+    # body skips strip() (with the one-copy kwargs below: echo 144.5k -> 142.7k, callgrind).
+    if not body or (body[0] in _SPACES and not body.strip()):
         return {}
     try:
         return json_loads(body, max_depth)

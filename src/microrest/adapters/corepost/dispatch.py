@@ -9,15 +9,16 @@ Everything it raises goes through the core error pipeline, where the adapter's o
 from __future__ import annotations
 
 import inspect
+import re
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
-from ...toolkit import answer_headers, send_buffered, source_of
-from .body import read_body
+from ...toolkit import source_of
+from .body import FORM_TYPES, read_body
 from .enums import MediaType
 from .handler import HandlerSpec
 from .outcome import apply_filters, fast_answer, render_result, to_core
-from .request import facade_over
+from .request import CorePostRequest
 from .response import Response
 
 if TYPE_CHECKING:
@@ -32,19 +33,33 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TWISTED_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD"})
 # Results that are certainly not awaitable: the common ones skip ``inspect.isawaitable``.
 _PLAIN_RESULTS = frozenset({dict, list, tuple, str, bytes, int, float, bool, type(None), Response})
+_NO_PARAMS: dict[str, Any] = {}  # never changed: only ever unpacked or copied
+_TEMPLATE_PARAM = re.compile(r"\{([A-Za-z_]\w*)")
+_new = object.__new__
+
+
+# Raw Content-Type values already seen -> their media type. The few a client uses come back on
+# every request: one lookup instead of decode, split, strip and lower (4.8k -> 2.3k
+# instructions per call, callgrind).
+_MEDIA_TYPES: dict[bytes, str] = {}
 
 
 def _content_type(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return bytes(value).decode("latin-1").split(";", 1)[0].strip().lower()
+            media_type = _MEDIA_TYPES.get(value) if type(value) is bytes else None
+            if media_type is None:
+                media_type = bytes(value).decode("latin-1").split(";", 1)[0].strip().lower()
+                if len(_MEDIA_TYPES) < 64:  # bounded: values are the client's to choose
+                    _MEDIA_TYPES[bytes(value)] = media_type
+            return media_type
     return ""
 
 
 class Dispatcher:
     """The endpoint of one (URL, method): its handlers by accepted media type."""
 
-    __slots__ = ("owner", "method", "pattern", "handlers", "only", "post_codes")
+    __slots__ = ("owner", "method", "pattern", "handlers", "only", "post_codes", "path_names")
 
     def __init__(self, owner: CorePostApp, method: str, pattern: str) -> None:
         self.owner = owner
@@ -53,6 +68,7 @@ class Dispatcher:
         self.handlers: dict[str, HandlerSpec] = {}
         self.only: HandlerSpec | None = None
         self.post_codes = False  # some handler answers POST with another status than 201
+        self.path_names = frozenset(_TEMPLATE_PARAM.findall(pattern))  # the path's arguments
 
     def add(self, accepts: tuple[str, ...], spec: HandlerSpec) -> None:
         for media_type in accepts:
@@ -65,6 +81,7 @@ class Dispatcher:
                     "accepts= media type"
                 )
             self.handlers[media_type] = spec
+        spec.fits_path = spec.fits(self.path_names)
         if spec.post_code != 201:
             self.post_codes = True
         only = self.handlers.get(MediaType.WILDCARD)
@@ -83,35 +100,55 @@ class Dispatcher:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         owner = self.owner
-        facade = facade_over(scope, receive)
+        # The facade, built here rather than by a constructor call (see facade_over).
+        facade: CorePostRequest = _new(CorePostRequest)
+        facade._scope = scope
+        facade._receive = receive
+        facade._request = None
+        facade.method = method = scope["method"]
+        facade.stream_send = None
         scope[FACADE_KEY] = facade
         if owner.request_filters:
             for item in owner.request_filters:
                 item.filterRequest(facade)
             facade.apply_header_edits()  # edited headers choose the handler, parser and format
-        method = facade.method
+            method = facade.method
         if owner.compat and method not in TWISTED_METHODS:
             raise NotImplementedHTTP()
         spec = self.only
         document: dict[str, Any] | None = None
+        forms = False
         if method in BODY_METHODS:
             media_type = _content_type(scope)
             if spec is None:
                 spec = self._select(media_type)
+            forms = media_type in FORM_TYPES
             document = await read_body(facade, media_type, owner.documents, owner.compat)
         elif spec is None:
             spec = self._select(_content_type(scope))
-        params = scope.get("path_params")
-        kwargs: dict[str, Any] = dict(params) if params else {}
-        if facade._args is not None or scope.get("query_string"):
+        params = scope.get("path_params") or _NO_PARAMS
+        if document or facade._args is not None or scope.get("query_string"):
+            kwargs: dict[str, Any] = dict(params)
             for key, values in facade.args.items():
                 if key not in kwargs and values:
                     kwargs[key] = values[0]
-        if document:
-            for key, value in document.items():
-                if key not in kwargs:
-                    kwargs[key] = value
-        spec.check(kwargs)
+            if document:
+                if kwargs:
+                    for key, value in document.items():
+                        if key not in kwargs:
+                            kwargs[key] = value
+                else:  # nothing to keep: one C-level copy instead of the loop (see _parse_json)
+                    kwargs.update(document)
+            spec.check(kwargs)
+        elif spec.fits_path:
+            # The path's arguments alone, which the handler is known (at registration) to
+            # take: no copy, no check (with the inlined facade and sends below: plaintext
+            # 65.2k -> 62.8k instructions per request, callgrind; param 87.1k, from 99.3k
+            # before the facade stopped wrapping the App in a coroutine of its own).
+            kwargs = params
+        else:
+            kwargs = dict(params)
+            spec.check(kwargs)
         if self.post_codes:
             facade.post_code = spec.post_code
         response_filters = owner.response_filters
@@ -140,13 +177,28 @@ class Dispatcher:
             if not response_filters and not facade.response_headers:
                 fast = fast_answer(facade, result)
                 if fast is not None:
+                    # The two messages send_buffered(answer_headers(...)) would send, sent
+                    # here: fast_answer only returns statuses that carry a body.
                     code, content_type, body = fast
-                    await send_buffered(send, code, answer_headers(code, body, content_type), body)
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": code,
+                            "headers": [
+                                (b"content-length", str(len(body)).encode()),
+                                (b"content-type", content_type),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
                     return
             answer = render_result(facade, result, spec.is_async)
             if response_filters:
                 apply_filters(response_filters, facade, answer)
             await to_core(facade, answer)(scope, receive, send)
         finally:
-            if document is not None:
+            # Only a form body leaves something to release (its uploaded files); the core
+            # Request parses one for these media types alone. The close() coroutine on every
+            # other body cost 1.8k instructions per echo request (callgrind).
+            if forms and document is not None:
                 await facade.request.close()

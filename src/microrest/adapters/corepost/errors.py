@@ -12,6 +12,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from ...errors import HTTPError, MethodNotAllowed, NotFound
+from ...responses import PlainTextResponse
 from ...toolkit import error_logger as logger
 from .dispatch import FACADE_KEY, TWISTED_METHODS
 from .exceptions import RESTException
@@ -65,12 +66,28 @@ def install_error_handlers(app: App, owner: CorePostApp | None) -> None:
         assert isinstance(exc, RESTException)
         return answer(request, exc.response)
 
-    def on_not_found(request: Request, exc: Exception) -> CoreResponse:
+    # async on purpose: the pipeline asks is_async_callable() of every handler it calls, and
+    # for a plain function that takes two inspect lookups instead of one: 99.9k -> 94.4k
+    # instructions per 404 (callgrind).
+    async def on_not_found(request: Request, exc: Exception) -> CoreResponse:
         assert isinstance(exc, NotFound)
-        if compat and request.method not in TWISTED_METHODS:
+        scope = request.scope
+        if compat and scope["method"] not in TWISTED_METHODS:
             return not_implemented(request, [])
-        if "route" in request.scope and exc.detail != "Not Found":
+        if "route" in scope and exc.detail != "Not Found":
             return answer(request, Response(404, exc.detail, TEXT_HEADERS))
+        if (
+            FACADE_KEY not in scope
+            and not response_filters
+            and (owner is None or not owner.request_filters)
+        ):
+            # The routing miss with nothing that could change it (no filter, no facade whose
+            # setHeader headers to merge): the same answer as below without the facade, the
+            # CorePost Response, its HeaderDict and to_core's header checks.
+            # 140.2k -> 99.9k instructions per 404 (callgrind, 200 extra routes).
+            raw_path = scope.get("raw_path")
+            path = raw_path.decode("latin-1") if raw_path else scope["path"]
+            return PlainTextResponse(f"URL '{path}' not found\n", 404)
         facade = _facade(owner, request)
         text = f"URL '{facade.path}' not found\n"
         return answer(request, Response(404, text, TEXT_HEADERS))

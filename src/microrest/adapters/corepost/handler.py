@@ -34,6 +34,7 @@ class HandlerSpec:
         "request_name",
         "source",
         "post_code",
+        "fits_path",
     )
 
     def __init__(
@@ -80,6 +81,16 @@ class HandlerSpec:
         self.required = tuple(required)
         self.accepted = frozenset(accepted)
         self.var_keyword = var_keyword
+        self.fits_path = False  # set by the dispatcher: fits(its path's argument names)
+
+    def fits(self, names: frozenset[str]) -> bool:
+        """Whether ``check`` always passes, unchanged, for keyword arguments named ``names``
+        exactly: then a request with nothing but path arguments needs no check at all."""
+        return (
+            all(name in names for name in self.required)
+            and self.request_name not in names
+            and (self.var_keyword or names <= self.accepted)
+        )
 
     def check(self, kwargs: dict[str, Any]) -> None:
         """400 for a missing mandatory argument or one the handler cannot take."""

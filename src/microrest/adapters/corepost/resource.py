@@ -7,6 +7,7 @@ root. The resource is itself an ASGI app and can be mounted anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ...app import App
@@ -44,5 +45,7 @@ class Resource:
         key = name.decode("utf-8") if isinstance(name, bytes) else name
         return self.children.get(key.strip("/"))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    @property
+    def __call__(self) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """Calling the resource calls its core App itself (see ``CorePostApp.__call__``)."""
+        return self.app.__call__

@@ -5,6 +5,7 @@ It is an ASGI app too (the root resource's app), so ``uvicorn module:site`` work
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from ...app import App
@@ -29,6 +30,7 @@ class Site:
             )
         self.resource = resource
         self._app = target
+        self._target = target  # the App calls go to (``_app`` may become a wrapper later)
 
     @property
     def __microrest_app__(self) -> App:
@@ -38,5 +40,14 @@ class Site:
             self._app = app
         return self._app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @property
+    def __call__(self) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """Calling the site calls the resource's core App itself when it has one, without a
+        coroutine of our own around it (see ``CorePostApp.__call__``); any other ASGI app
+        through ``_forward``, whose ``async def`` keeps servers seeing an ASGI 3 app."""
+        if self._target is not None:
+            return self._target.__call__
+        return self._forward
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.resource(scope, receive, send)
