@@ -26,12 +26,9 @@ from .errors import (
 from .limits import Limits, oversized_request, request_bounds
 from .pipeline import (
     ExceptionHandler,
-    _lookup,
     handle_exception,
     logger,
-    respond_to_exception,
     send_default_error,
-    wants_json,
 )
 from .requests import Request
 from .responses import (
@@ -170,12 +167,7 @@ class App:
         self.exception_handlers: dict[Any, ExceptionHandler] = dict(exception_handlers or {})
         # A style's built-in answers: asked after every user handler up the mount chain.
         self.style_exception_handlers: dict[Any, ExceptionHandler] = {}
-        self._static_style_handlers: set[ExceptionHandler] = set()
-        # The style's answer to a plain 404, by "wants JSON": None until the first miss works
-        # out whether it may be kept, False when it may not (see add_style_exception_handler).
-        self._miss_answers: (
-            dict[bool, tuple[int, list[tuple[bytes, bytes]], bytes]] | bool | None
-        ) = None
+        self.style_miss_answer: Callable[[Scope], Response | None] | None = None
         self.user_middleware: list[Middleware] = [_checked_middleware(item) for item in middleware]
         if lifespan is not None and not callable(lifespan):
             raise ConfigurationError(
@@ -422,17 +414,12 @@ class App:
         self.exception_handlers[key] = handler
 
     def add_style_exception_handler(
-        self, key: type[BaseException] | int, handler: ExceptionHandler, *, static: bool = False
+        self, key: type[BaseException] | int, handler: ExceptionHandler
     ) -> None:
         """For adapters: the style's own default answer to ``key``, ``(request, exc)``.
 
         It ranks below every handler the user registered with ``add_exception_handler``, on
         this app and on every app above it, and above the core's default answer.
-
-        ``static=True`` promises that the handler's answer to a routing miss (a bare
-        ``NotFound``) depends on nothing in the request but its Accept header, HEAD aside:
-        then the core keeps that answer's bytes and replays them for every plain 404 that no
-        user handler could take, instead of running the pipeline each time.
         """
         if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, BaseException))):
             raise ConfigurationError(
@@ -440,11 +427,22 @@ class App:
             )
         _check_exception_handler(handler)
         self.style_exception_handlers[key] = handler
-        if static:
-            self._static_style_handlers.add(handler)
-        else:
-            self._static_style_handlers.discard(handler)
-        self._miss_answers = None  # worked out again at the next miss
+
+    def set_style_miss_answer(self, answer: Callable[[Scope], Response | None] | None) -> None:
+        """For adapters: the style's answer to a plain routing miss, from the scope alone.
+
+        Called for a 404 that no user exception handler could take (none on this app, and
+        the path under no mounted app); it returns the style's default answer to that miss,
+        the one its ``NotFound`` style handler gives, as a buffered core ``Response`` (sent
+        as is; HEAD drops the body), or None to leave this miss to the pipeline. Through the
+        pipeline a style's 404 cost 20-30k instructions more than the core's own (callgrind):
+        an exception, a Request, the handler search and calls.
+        """
+        if answer is not None and not callable(answer):
+            raise ConfigurationError(
+                f"set_style_miss_answer() takes a function of the scope, got {answer!r}"
+            )
+        self.style_miss_answer = answer
 
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
         def register(func: F) -> F:
@@ -606,9 +604,10 @@ class App:
         response: Any = None
         try:
             result = await route.call(request)  # type: ignore[misc]
-            if type(result) is dict:
+            if isinstance(result, dict):
                 # The commonest answer: JSONResponse's bytes, sent below without building the
-                # object (param route 69.3k -> 57.1k instructions, callgrind).
+                # object (param route 69.3k -> 57.1k instructions, callgrind). Subclasses too
+                # (pyservice answers with its result container), as render() takes them.
                 json_body = json_dumps(result)
             else:
                 response = result if isinstance(result, Response) else render(result)
@@ -662,59 +661,30 @@ class App:
     ) -> None:
         """The plain 404: nothing matched, and no mount or trailing-slash twin can help."""
         owner = self.router.owner_of(path) if self.router.scopes else None
+        if owner is not None and _handles_nothing(owner, self):
+            owner = None  # a mounted app without handlers answers as this one would
         if owner is None and not self.exception_handlers:
             if not self.style_exception_handlers:
                 # Nobody but the core's default can answer: its bytes, without the pipeline.
                 await send_default_error(scope, send, 404, method == "HEAD")
                 return
-            answers = self._miss_answers
-            if answers is None:
-                answers = self._miss_answers = self._keepable_miss_answers()
-            if answers is not False:
-                # A style's static answer to a miss, kept: a style's 404 cost about 30k
-                # instructions more than the core's through the pipeline (callgrind).
-                assert isinstance(answers, dict)
-                wanted = wants_json(scope)
-                kept = answers.get(wanted)
-                if kept is None:
-                    response = await respond_to_exception(
-                        self, None, Request(scope, receive), NotFound()
-                    )
-                    if (
-                        response is None
-                        or type(response) not in _BASIC_RESPONSES
-                        or response.background
-                    ):
-                        self._miss_answers = False  # not a plain answer: never keep it
-                        if method == "HEAD":
-                            send = _head_send(send)
-                        if response is not None:
-                            await response(scope, receive, send)
-                        return
-                    kept = answers[wanted] = (
-                        response.status_code,
-                        list(response.raw_headers),
-                        response.body,
-                    )
-                status, headers, body = kept
+            miss = self.style_miss_answer
+            response = miss(scope) if miss is not None else None
+            if response is not None:
+                # The style's own answer, sent as _call sends a basic response.
                 await send(
-                    {"type": "http.response.start", "status": status, "headers": list(headers)}
+                    {
+                        "type": "http.response.start",
+                        "status": response.status_code,
+                        "headers": response.raw_headers,
+                    }
                 )
-                await send(
-                    {"type": "http.response.body", "body": b"" if method == "HEAD" else body}
-                )
+                body = b"" if method == "HEAD" else response.body
+                await send({"type": "http.response.body", "body": body})
                 return
         if method == "HEAD":
             send = _head_send(send)
         await handle_exception(self, owner, Request(scope, receive), NotFound(), send)
-
-    def _keepable_miss_answers(
-        self,
-    ) -> dict[bool, tuple[int, list[tuple[bytes, bytes]], bytes]] | bool:
-        """{} when the style handler that answers a bare NotFound was registered static (its
-        answers may be kept), else False."""
-        handler = _lookup(self.style_exception_handlers, NotFound())
-        return {} if handler is not None and handler in self._static_style_handlers else False
 
     async def _dispatch_resolved(
         self, scope: Scope, receive: Receive, send: Send, method: str, path: str
@@ -909,6 +879,19 @@ def _log_after_start(request: Request, exc: BaseException) -> None:
         request.path,
         exc_info=exc,
     )
+
+
+def _handles_nothing(owner: App, top: App) -> bool:
+    """Whether no app from ``owner`` up to ``top`` has an exception handler of any kind: a miss
+    under it gets the core's default answer (a service mounted at "" covers every path)."""
+    app: App | None = owner
+    seen = 0
+    while app is not None and app is not top and seen < 32:  # 32: a cycle guard
+        if app.exception_handlers or app.style_exception_handlers:
+            return False
+        app = app.parent
+        seen += 1
+    return app is top
 
 
 def _ancestors(app: App) -> list[App]:

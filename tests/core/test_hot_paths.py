@@ -207,38 +207,68 @@ async def test_an_unknown_connection_type_is_ignored() -> None:
     assert sent == []
 
 
-def _styled(static: bool, user_handler: bool = False) -> App:
+def _styled(miss: bool, user_handler: bool = False) -> App:
+    """A style whose NotFound answer varies with the method; ``miss`` gives the core its
+    scope-only twin (set_style_miss_answer)."""
     app = App()
 
-    def answer(request: Request, exc: Exception) -> Any:
-        if request.scope.get("method") == "PUT":
-            return "a put miss"  # varies: only fine while nobody promised static
-        return JSONResponse({"missing": True}, 404, {"X-Style": "1"})
+    def answer_of(scope: Scope) -> JSONResponse:
+        return JSONResponse({"missing": scope["path"]}, 404, {"X-Style": "1"})
 
-    app.add_style_exception_handler(Exception, answer, static=static)
+    def answer(request: Request, exc: Exception) -> Any:
+        return answer_of(request.scope)
+
+    app.add_style_exception_handler(Exception, answer)
+    if miss:
+        app.set_style_miss_answer(
+            lambda scope: None if scope["method"] == "PUT" else answer_of(scope)
+        )
     if user_handler:
         app.add_exception_handler(LookupError, lambda request, exc: "unused")
     return app
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("method", ["GET", "HEAD", "GET", "POST"])
-async def test_a_static_style_answer_to_a_miss_is_kept_and_replayed_unchanged(method: str) -> None:
-    kept = _styled(static=True)
-    for _ in range(3):  # the first miss works the answer out, the next ones replay it
-        fast = await call(kept, method, "/nowhere")
-        general = await call(_styled(static=True, user_handler=True), method, "/nowhere")
-        assert (fast.status, fast.headers, fast.body) == (
-            general.status,
-            general.headers,
-            general.body,
-        )
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT"])
+async def test_a_styles_miss_answer_is_what_its_handler_answers(method: str) -> None:
+    fast = await call(_styled(miss=True), method, "/nowhere")
+    general = await call(_styled(miss=False), method, "/nowhere")
+    handled = await call(_styled(miss=True, user_handler=True), method, "/nowhere")
+    for other in (general, handled):
+        assert (fast.status, fast.headers, fast.body) == (other.status, other.headers, other.body)
     assert fast.header("x-style") == "1"
 
 
 @pytest.mark.anyio
-async def test_a_style_answer_not_marked_static_is_asked_every_time() -> None:
-    app = _styled(static=False)
-    assert (await call(app, "PUT", "/nowhere")).body == b"a put miss"
-    assert (await call(app, "GET", "/nowhere")).header("x-style") == "1"
-    assert (await call(app, "PUT", "/nowhere")).body == b"a put miss"
+async def test_the_miss_answer_is_not_asked_when_a_user_handler_could_answer() -> None:
+    app = _styled(miss=True)
+    app.set_style_miss_answer(lambda scope: JSONResponse({"wrong": True}, 404))
+    app.add_exception_handler(404, lambda request, exc: JSONResponse({"user": True}, 404))
+    assert json.loads((await call(app, "GET", "/nowhere")).body) == {"user": True}
+
+
+def test_a_miss_answer_that_is_not_a_function_is_refused() -> None:
+    from microrest import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="function of the scope"):
+        App().set_style_miss_answer("404")  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("prefix", ["", "/api"])
+async def test_a_miss_under_a_mounted_app_takes_its_handlers_or_the_default(prefix: str) -> None:
+    plain, handled = App(), App()
+    handled.add_exception_handler(404, lambda request, exc: JSONResponse({"child": True}, 404))
+    for child in (plain, handled):
+        top = App()
+        top.mount(prefix, child)
+        answer = await call(top, "GET", prefix + "/nowhere", headers=[(b"accept", b"*/*")])
+        reference = await call(_handled_app(), "GET", prefix + "/nowhere")
+        if child is plain:
+            assert (answer.status, answer.headers, answer.body) == (
+                reference.status,
+                reference.headers,
+                reference.body,
+            )
+        else:
+            assert json.loads(answer.body) == {"child": True}

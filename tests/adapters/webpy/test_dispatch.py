@@ -159,12 +159,12 @@ class _Hello(web.HTTPHandler):
 
 
 @pytest.mark.parametrize("compat", [False, True])
-def test_the_kept_404_is_the_pipelines_404(compat: bool) -> None:
-    """The core keeps web.py's answer to a plain miss (a static style answer): every miss,
-    GET and HEAD, any Accept, must equal what the full error pipeline answers."""
+def test_the_miss_answer_is_the_pipelines_404(compat: bool) -> None:
+    """The core sends web.py's miss answer for a plain miss (set_style_miss_answer): every
+    miss, GET and HEAD, any Accept, must equal what the full error pipeline answers."""
     kept = web.HTTPServer(("127.0.0.1", 0), {"/hello": _Hello}, compat=compat)
     general = web.HTTPServer(("127.0.0.1", 0), {"/hello": _Hello}, compat=compat)
-    # Any user handler turns the kept answer off: the pipeline answers every miss.
+    # Any user handler turns the miss answer off: the pipeline answers every miss.
     general.app.add_exception_handler(LookupError, lambda request, exc: "unused")
     with Client(kept) as fast, Client(general) as slow:
         for method in ("HEAD", "GET", "GET", "HEAD", "POST"):

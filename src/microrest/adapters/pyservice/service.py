@@ -194,7 +194,7 @@ class Service:
         request runs the ASGI app in a short-lived event loop, no lifespan."""
         return call_asgi_from_wsgi(self, environ, start_response, self.app.limits.max_body_size)
 
-    async def _serve(self, operation: str, request: Request) -> Response:
+    async def _serve(self, operation: str, request: Request) -> Response | Container:
         _json_media_type(request.scope)
         body = await request.body()  # 413 beyond the limit, chunked or not
         max_depth = request.limits.max_json_depth
@@ -212,6 +212,11 @@ class Service:
                     function(arguments, response, context)
                 else:
                     await self.app.concurrency.run(function, arguments, response, context)
+                if not self.debug:
+                    # The result container itself: the core encodes a dict and sends it
+                    # without a Response object (call 100.5k -> 93.1k instructions, callgrind).
+                    # An unencodable result is then the core's logged 500, as it was here.
+                    return response
                 payload = json_dumps(response)
             else:
                 exchange = _Exchange(body, max_depth)

@@ -36,6 +36,7 @@ from .headers import HTTPHeaders
 if TYPE_CHECKING:
     from ...concurrency import Concurrency
     from ...requests import Request
+    from ...types import Scope
     from .server import HTTPServer
 
 __all__ = ["Dispatcher"]
@@ -277,6 +278,13 @@ class Dispatcher:
             raise exc
         wrapped = HTTPRequest(self.server, request)
         return await self.error(wrapped, HTTPResponse(wrapped), NO_GROUPS, exc)
+
+    def miss_answer(self, scope: Scope) -> Response | None:
+        """on_core_error's answer to a plain routing miss, for the core to send without the
+        pipeline (App.set_style_miss_answer); None where an error class may vary it."""
+        if (self._error_classes.get(404) or self.error_class(404)) is HTTPErrorHandler:
+            return PlainTextResponse(NOT_FOUND_BODY, 404)
+        return None
 
     async def on_core_error(self, request: Request, exc: Exception) -> Response:
         """web.py's default answer (a style default, below the user's handlers): core misses,

@@ -174,11 +174,8 @@ class HTTPServer:
         if self.error_routes:
             self.app.add_exception_handler(Exception, self.dispatcher.on_error_route)
         # Keyed on HTTPError too: a miss finds it two MRO steps sooner than through Exception.
-        # Static: its answer to a plain miss is NOT_FOUND_BODY whatever the request (the error
-        # routes that could vary it are user handlers, which turn the kept answer off).
-        self.app.add_style_exception_handler(
-            CoreHTTPError, self.dispatcher.on_core_error, static=True
-        )
+        self.app.add_style_exception_handler(CoreHTTPError, self.dispatcher.on_core_error)
+        self.app.set_style_miss_answer(self.dispatcher.miss_answer)
         self.app.add_style_exception_handler(Exception, self.dispatcher.on_core_error)
         # Per handler class, the core route carrying its own body bound (compat mode swaps it in)
         self._compat_routes: dict[type[HTTPHandler], Route] = {}
