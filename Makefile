@@ -25,7 +25,7 @@ WORKERS ?= 2
 
 # The JSON tests run once more with orjson hidden, as on a machine without the speed extra.
 JSON_TESTS := tests/core/test_codec.py tests/core/test_requests.py tests/core/test_responses.py \
-	tests/adapters/webpy/test_json.py tests/conformance/test_items.py
+	tests/core/test_hot_paths.py tests/adapters/webpy/test_json.py tests/conformance/test_items.py
 export NO_ORJSON := import sys; sys.modules["orjson"] = None; import pytest; \
 	sys.exit(pytest.main(sys.argv[1:]))
 
