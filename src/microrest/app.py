@@ -27,6 +27,7 @@ from .limits import Limits, oversized_request, request_bounds
 from .pipeline import (
     ExceptionHandler,
     handle_exception,
+    handler_chain,
     logger,
     send_default_error,
 )
@@ -661,8 +662,11 @@ class App:
     ) -> None:
         """The plain 404: nothing matched, and no mount or trailing-slash twin can help."""
         owner = self.router.owner_of(path) if self.router.scopes else None
-        if owner is not None and _handles_nothing(owner, self):
-            owner = None  # a mounted app without handlers answers as this one would
+        if owner is not None and not any(
+            app.exception_handlers or app.style_exception_handlers
+            for app in handler_chain(owner, self)
+        ):
+            owner = None  # no app the pipeline would ask has a handler: the default answers
         if owner is None and not self.exception_handlers:
             if not self.style_exception_handlers:
                 # Nobody but the core's default can answer: its bytes, without the pipeline.
@@ -879,19 +883,6 @@ def _log_after_start(request: Request, exc: BaseException) -> None:
         request.path,
         exc_info=exc,
     )
-
-
-def _handles_nothing(owner: App, top: App) -> bool:
-    """Whether no app from ``owner`` up to ``top`` has an exception handler of any kind: a miss
-    under it gets the core's default answer (a service mounted at "" covers every path)."""
-    app: App | None = owner
-    seen = 0
-    while app is not None and app is not top and seen < 32:  # 32: a cycle guard
-        if app.exception_handlers or app.style_exception_handlers:
-            return False
-        app = app.parent
-        seen += 1
-    return app is top
 
 
 def _ancestors(app: App) -> list[App]:

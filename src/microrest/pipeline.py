@@ -36,6 +36,7 @@ __all__ = [
     "ExceptionHandler",
     "error_response",
     "handle_exception",
+    "handler_chain",
     "logger",
     "send_default_error",
     "wants_json",
@@ -134,7 +135,9 @@ def _lookup(handlers: dict[Any, ExceptionHandler], exc: BaseException) -> Except
     return handlers.get(status)
 
 
-def _chain(owner: App | None, top: App) -> list[App]:
+def handler_chain(owner: App | None, top: App) -> list[App]:
+    """The apps whose handlers may answer an exception from ``owner``'s routes, innermost
+    first, ``top`` last."""
     chain: list[App] = []
     app = owner
     while app is not None and app not in chain:
@@ -182,7 +185,7 @@ async def respond_to_exception(
     if owner is None or owner is top:
         tables = (top.exception_handlers, top.style_exception_handlers)
     else:
-        chain = _chain(owner, top)
+        chain = handler_chain(owner, top)
         tables = [app.exception_handlers for app in chain]
         tables += [app.style_exception_handlers for app in chain]
     for handlers in tables:

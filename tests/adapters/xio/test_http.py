@@ -6,9 +6,12 @@ import asyncio
 import io
 import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
+import anyio
 import pytest
+from tests.core.asgi import call
 
 from microrest import App as CoreApp
 from microrest.adapters import xio
@@ -372,28 +375,8 @@ def test_a_resource_tree_put_under_www_is_served(app: xio.App, client: Client) -
 
 def _wire(app: Any, method: str, path: str) -> list[dict[str, Any]]:
     """The ASGI messages ``app`` sends for a bodiless request."""
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("testserver", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    return sent
+    answer = anyio.run(partial(call, app, method, path, headers=[(b"host", b"testserver")]))
+    return answer.messages
 
 
 @pytest.mark.parametrize("cors", [True, False])

@@ -282,6 +282,8 @@ class Dispatcher:
     def miss_answer(self, scope: Scope) -> Response | None:
         """on_core_error's answer to a plain routing miss, for the core to send without the
         pipeline (App.set_style_miss_answer); None where an error class may vary it."""
+        # error_class()'s own cache read first: no call on the common miss (~0.5k fewer
+        # instructions per 404, callgrind)
         if (self._error_classes.get(404) or self.error_class(404)) is HTTPErrorHandler:
             return PlainTextResponse(NOT_FOUND_BODY, 404)
         return None
@@ -289,15 +291,10 @@ class Dispatcher:
     async def on_core_error(self, request: Request, exc: Exception) -> Response:
         """web.py's default answer (a style default, below the user's handlers): core misses,
         limits and body errors, and what the handlers raised, through the error routes."""
-        if (
-            type(exc) is NotFound
-            and not exc.headers
-            # error_class()'s own cache read here: no call on the common miss (~0.5k fewer
-            # instructions per 404, callgrind)
-            and (self._error_classes.get(404) or self.error_class(404)) is HTTPErrorHandler
-            and request.scope["method"] != "HEAD"
-        ):
-            return PlainTextResponse(NOT_FOUND_BODY, 404)  # the common miss, without the objects
+        if type(exc) is NotFound and not exc.headers and request.scope["method"] != "HEAD":
+            plain = self.miss_answer(request.scope)  # the common miss, without the objects
+            if plain is not None:
+                return plain
         wrapped = HTTPRequest(self.server, request)
         return await self.error(wrapped, HTTPResponse(wrapped), NO_GROUPS, exc)
 
