@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from microrest import App, JSONResponse, Limits, Request
+from microrest.errors import HTTPError, StreamConsumed
+from microrest.requests import declared_length
 from microrest.types import Receive, Scope, Send
 
 from .asgi import Answer, call
@@ -126,14 +128,21 @@ async def test_a_dict_that_cannot_be_json_is_a_500_through_the_pipeline(
     assert "Unhandled exception" in caplog.text
 
 
-def _echo_app(limit: int | None = 64) -> App:
+def _echo_app(limit: int | None = 64, reader: str = "json") -> App:
+    """``reader`` "json": ``request.json()``'s own inline read; "body": the general reader,
+    ``request.body()``, then ``request.json()`` on the kept bytes."""
     app = App(limits=Limits(max_body_size=limit))
 
     @app.post("/echo")
     async def echo(request: Request) -> dict[str, Any]:
+        if reader == "body":
+            await request.body()
         return {"json": await request.json()}
 
     return app
+
+
+READERS = ["json", "body"]
 
 
 JSON = [(b"content-type", b"application/json")]
@@ -149,16 +158,22 @@ JSON = [(b"content-type", b"application/json")]
         [b'{"a": [1, 2, 3]}', b""],
     ],
 )
-async def test_a_body_in_one_message_or_many_reads_the_same(chunks: list[bytes]) -> None:
-    answer = await call(_echo_app(), "POST", "/echo", headers=JSON, chunks=chunks)
+@pytest.mark.parametrize("reader", READERS)
+async def test_a_body_in_one_message_or_many_reads_the_same(
+    chunks: list[bytes], reader: str
+) -> None:
+    answer = await call(_echo_app(reader=reader), "POST", "/echo", headers=JSON, chunks=chunks)
     assert answer.status == 200
     assert json.loads(answer.body) == {"json": {"a": [1, 2, 3]}}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("chunks", [[b"[" + b"1," * 40 + b"1]"], [b"[1,", b"1," * 40 + b"1]"]])
-async def test_a_body_over_the_limit_is_413_in_one_message_or_many(chunks: list[bytes]) -> None:
-    answer = await call(_echo_app(), "POST", "/echo", headers=JSON, chunks=chunks)
+@pytest.mark.parametrize("reader", READERS)
+async def test_a_body_over_the_limit_is_413_in_one_message_or_many(
+    chunks: list[bytes], reader: str
+) -> None:
+    answer = await call(_echo_app(reader=reader), "POST", "/echo", headers=JSON, chunks=chunks)
     assert answer.status == 413
     assert b"64 bytes" in answer.body
 
@@ -167,11 +182,13 @@ async def test_a_body_over_the_limit_is_413_in_one_message_or_many(chunks: list[
 @pytest.mark.parametrize(
     ("length", "status"), [(b"12x", 400), (b"100", 413), (b"-1", 400), (b"\xb2", 400)]
 )
+@pytest.mark.parametrize("reader", READERS)
 async def test_the_declared_length_is_still_checked_before_reading(
-    length: bytes, status: int
+    length: bytes, status: int, reader: str
 ) -> None:
     headers = [*JSON, (b"content-length", length)]
-    answer = await call(_echo_app(), "POST", "/echo", headers=headers, chunks=[b"[1]"])
+    app = _echo_app(reader=reader)
+    answer = await call(app, "POST", "/echo", headers=headers, chunks=[b"[1]"])
     assert answer.status == status
     assert answer.receives == 0
 
@@ -191,6 +208,105 @@ async def test_big_integers_stay_exact_however_the_digits_are_spread(
     answer: Answer = await call(_echo_app(None), "POST", "/echo", headers=JSON, chunks=[body])
     assert answer.status == 200
     assert json.loads(answer.body) == {"json": expected}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"content-type", b"application/json; charset=utf-8")],
+        [(b"content-type", b"Application/JSON")],
+        [(b"content-type", b"application/problem+json")],
+        [(b"content-type", b"")],
+        [(b"content-type", b"text/plain")],
+        [(b"content-type", b"application/x-www-form-urlencoded")],
+        [(b"content-type", b"text/plain"), (b"content-type", b"application/json")],
+        [(b"content-type", b"application/json"), (b"content-type", b"text/plain")],
+        [(b"content-length", b"3"), (b"content-length", b"999")],
+        [(b"content-length", b"999"), (b"content-length", b"3")],
+        [(b"content-length", b"x"), (b"content-type", b"text/plain")],
+    ],
+)
+async def test_json_reads_the_headers_as_the_general_readers_do(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """json()'s one pass over the headers against content_type and declared_length: the
+    first of each header counts, the same media types pass, the 415 comes first."""
+    answer = await call(_echo_app(), "POST", "/echo", headers=headers, chunks=[b"[1]"])
+    request = Request({"type": "http", "headers": headers, "method": "POST"})
+    media_type = request.content_type
+    expected = 200
+    if media_type and not (
+        media_type == "application/json"
+        or (media_type.startswith("application/") and media_type.endswith("+json"))
+    ):
+        expected = 415
+    else:
+        try:
+            declared_length(request.scope, 64)
+        except HTTPError as exc:
+            expected = exc.status_code
+    assert answer.status == expected
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("chunks", [[b"[1,"], []])
+async def test_a_client_leaving_mid_body_is_the_same_for_both_readers(chunks: list[bytes]) -> None:
+    answers = [
+        await call(
+            _echo_app(reader=reader), "POST", "/echo", headers=JSON, chunks=chunks, disconnect=True
+        )
+        for reader in READERS
+    ]
+    assert answers[0].status == answers[1].status
+    assert answers[0].body == answers[1].body
+
+
+@pytest.mark.anyio
+async def test_json_after_streaming_the_body_is_the_consumed_error() -> None:
+    app = App()
+
+    @app.post("/twice")
+    async def twice(request: Request) -> Any:
+        async for _ in request.stream():
+            pass
+        try:
+            await request.json()
+        except StreamConsumed:
+            return "consumed"
+        return "read"
+
+    answer = await call(app, "POST", "/twice", headers=JSON, chunks=[b"[1]"])
+    assert answer.body == b"consumed"
+
+
+class _General(JSONResponse):
+    """A subclass: JSONResponse's general path (its fast __init__ is for the class itself)."""
+
+
+@pytest.mark.parametrize("status", [200, 201, 404, 500, 204, 304, 101])
+@pytest.mark.parametrize("content", [{"a": [1, "é"]}, [], None, "text", 12])
+def test_a_plain_jsonresponse_is_built_as_the_general_path_builds_it(
+    status: int, content: Any
+) -> None:
+    fast, general = JSONResponse(content, status), _General(content, status)
+    assert (fast.status_code, fast.body, fast.raw_headers) == (
+        general.status_code,
+        general.body,
+        general.raw_headers,
+    )
+    assert fast.background is general.background is None
+    assert fast._touched is general._touched is False
+
+
+def test_a_jsonresponse_with_headers_or_a_media_type_takes_the_general_path() -> None:
+    response = JSONResponse({"a": 1}, headers={"x-a": "1"}, media_type="application/vnd+json")
+    assert response.raw_headers == [
+        (b"x-a", b"1"),
+        (b"content-length", b"7"),
+        (b"content-type", b"application/vnd+json"),
+    ]
 
 
 @pytest.mark.anyio
