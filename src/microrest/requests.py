@@ -153,17 +153,16 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         """The whole body, read once and kept; bounded by ``Limits.max_body_size``."""
-        if self._body is None:
-            if self._consumed:
-                raise StreamConsumed("the request body was already streamed; read it once")
-            self._consumed = True
-            self._body = await self._read_all(self.limits.max_body_size)
-        return self._body
-
-    async def _read_all(self, bound: int | None) -> bytes:
-        """``_chunks`` gathered, without an async generator: a generator per request cost
-        about 9k instructions on the echo route (the loop's asyncgen hooks keep a weak set of
-        them), and most bodies arrive in one message (callgrind)."""
+        if self._body is not None:
+            return self._body
+        if self._consumed:
+            raise StreamConsumed("the request body was already streamed; read it once")
+        self._consumed = True
+        # _chunks gathered without an async generator, and the first message received here:
+        # a generator per request cost about 9k instructions on the echo route (the loop's
+        # asyncgen hooks keep a weak set of them), a helper coroutine about 1.5k more, and
+        # most bodies arrive in one message (callgrind).
+        bound = self.limits.max_body_size
         for name, value in self.scope["headers"]:
             # declared_length's look, inline; it runs only to raise its 400 or 413 (echo route:
             # 3.9k instructions as a call, 3.3k inline, callgrind).
@@ -176,8 +175,10 @@ class Request(HTTPConnection):
             body: bytes = message.get("body", b"")
             if bound is not None and len(body) > bound:
                 raise PayloadTooLarge(f"Request body exceeds the limit of {bound} bytes")
-            return body  # the whole body in one message: no join
-        return await self._read_rest(message, bound)
+        else:
+            body = await self._read_rest(message, bound)
+        self._body = body
+        return body
 
     async def _read_rest(self, message: Message, bound: int | None) -> bytes:
         """The body from ``message`` (the first one received) on, message after message."""
@@ -203,7 +204,7 @@ class Request(HTTPConnection):
         if self._json is not _UNSET:
             return self._json
         # One pass over the raw header pairs for both the media type and the declared length,
-        # and the first message received here: content_type, body() and _read_all's steps
+        # and the first message received here: content_type's and body()'s steps
         # inline, two coroutines and a header scan less per JSON request (echo route 75.6k ->
         # 70.6k instructions, callgrind). Names are lower case in an ASGI scope; the first of
         # each header counts, as in content_type and declared_length.
