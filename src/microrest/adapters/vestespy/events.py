@@ -96,12 +96,24 @@ class EventManager:
 
     def on(self, name: str, handler: Handler) -> None:
         """Append ``handler`` to event ``name``; handlers run in registration order."""
-        if not callable(handler):
+        if type(handler) is FunctionType:
+            # What _async_entry answers for a plain function, without its getattr: a miss
+            # builds an AttributeError, and ``req.on("data", fn)`` registers a fresh closure
+            # per request (echo: two registrations 115 -> 40 bytecodes).
+            listener = (handler, handler if handler.__code__.co_flags & CO_COROUTINE else None)
+        elif callable(handler):
+            listener = (handler, _async_entry(handler))
+        else:
             raise TypeError("You have to pass callables to .on method!")
         events = self._events
         if events is NO_EVENTS:
-            events = self._events = {}
-        events.setdefault(name, []).append((handler, _async_entry(handler)))
+            self._events = {name: [listener]}
+            return
+        listeners = events.get(name)
+        if listeners is None:
+            events[name] = [listener]
+        else:
+            listeners.append(listener)
 
     def off(self, name: str, handler: Handler | None = None) -> None:
         """Remove one handler of ``name``, or all of them when ``handler`` is None."""
