@@ -54,6 +54,7 @@ __all__ = ["ERROR_CHARSET_KEY", "Exchange", "answer_error", "logger"]
 ERROR_CHARSET_KEY = "vestespy.error_charset"
 
 logger = error_logger
+_READ: Any = object()  # the exchange read the body and fired its events itself
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
 KNOWN_METHODS = frozenset(
@@ -136,6 +137,7 @@ class Exchange:
         # to 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
         wire: _Wire | None = None
         answered = False  # a complete answer went out before the body was read
+        read = False  # the body was read here, without a _Wire
         try:
             # declared_length scans the headers in Python; a dict of them finds out in C
             # whether there is anything to check, and the body test below reuses it (plaintext:
@@ -229,18 +231,83 @@ class Exchange:
                         if not message.get("more_body", False):
                             break
             else:
-                wire = _Wire(scope, receive, send, limit)
-                early = None
-                if pending is not None:
-                    early = await wire.flush(response)
-                if early is None:
-                    early = await _read(request, response, wire)
-                if early is not None:
-                    await _stream_while_reading(early, request, response, wire)
-                    return
-                answered = wire.started
+                first: Message | None = None
+                if pending is None:
+                    # Listeners, nothing sent yet: a body in one message (or none), the
+                    # common case, is read and its events fired right here: _read's loop
+                    # and the _Wire only when something is sent or the body comes in parts
+                    # (echo: 1258 -> xx bytecodes, xx -> xx instructions, callgrind).
+                    first = await receive()
+                    if first["type"] == "http.request" and not first.get("more_body", False):
+                        read = True
+                        chunk = first.get("body", b"")
+                        if chunk and limit is not None and len(chunk) > limit:
+                            raise PayloadTooLarge(
+                                f"Request body exceeds the limit of {limit} bytes"
+                            )
+                        events = request._events
+                        if chunk and "data" in events:
+                            listeners = events["data"]
+                            if len(listeners) == 1 and listeners[0][1] is not None:
+                                try:
+                                    await listeners[0][1](
+                                        Event(request, "data"), request, response, chunk
+                                    )
+                                except ANSWERS:
+                                    raise
+                                except Exception:
+                                    request.exception_handler()
+                                    raise
+                            else:
+                                await request.trigger_async(
+                                    "data", (request, response, chunk), server.app.concurrency
+                                )
+                        if response._pending is None:
+                            events = request._events
+                            if "end" in events:
+                                listeners = events["end"]
+                                if len(listeners) == 1 and listeners[0][1] is not None:
+                                    try:
+                                        await listeners[0][1](
+                                            Event(request, "end"), request, response
+                                        )
+                                    except ANSWERS:
+                                        raise
+                                    except Exception:
+                                        request.exception_handler()
+                                        raise
+                                else:
+                                    await request.trigger_async(
+                                        "end", (request, response), server.app.concurrency
+                                    )
+                            if response._pending is not None:
+                                wire = _Wire(scope, receive, send, limit)
+                                wire.body_done = True
+                                await wire.flush(response)
+                                answered = wire.started
+                        else:  # a data handler sent: out it goes, then end fires
+                            wire = _Wire(scope, receive, send, limit)
+                            wire.body_done = True
+                            await wire.flush(response)
+                            await _end(request, response, wire)
+                            answered = wire.started
+                        first = None
+                        pending = _READ
+                if pending is not _READ:
+                    wire = _Wire(scope, receive, send, limit)
+                    early = None
+                    if pending is not None:
+                        early = await wire.flush(response)
+                    if early is None:
+                        early = await _read(request, response, wire, first)
+                    if early is not None:
+                        await _stream_while_reading(early, request, response, wire)
+                        return
+                    answered = wire.started
         except (HTTPError, CoreHTTPError) as exc:
-            if await _wire_of(wire, scope, receive, send, answered).settle_error(response, exc):
+            if await _wire_of(wire, scope, receive, send, answered, read).settle_error(
+                response, exc
+            ):
                 # The core's pipeline answers: the user's handlers on this app and the apps
                 # above first, then VestesPy's own answer (``answer_error``, the style default).
                 scope[ERROR_CHARSET_KEY] = response.charset
@@ -249,7 +316,7 @@ class Exchange:
         except ClientDisconnect:
             raise
         except Exception:
-            wire = _wire_of(wire, scope, receive, send, answered)
+            wire = _wire_of(wire, scope, receive, send, answered, read)
             # What a handler sent before failing still goes out, as it did on the socket.
             pending = response.take_pending()
             if pending is not None and not wire.started:
@@ -302,18 +369,22 @@ def _plain_miss(server: Server, scope: Scope) -> bool:
 
 
 def _wire_of(
-    wire: _Wire | None, scope: Scope, receive: Receive, send: Send, answered: bool
+    wire: _Wire | None, scope: Scope, receive: Receive, send: Send, answered: bool, read: bool
 ) -> _Wire:
     """The exchange's wire, built after the fact when the hot path kept its state in locals."""
     if wire is None:
         wire = _Wire(scope, receive, send, None)
         wire.started = wire.completed = answered
+        wire.body_done = read
     return wire
 
 
-async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | None:
+async def _read(
+    request: Request, response: Response, wire: _Wire, first: Message | None = None
+) -> ASGIApp | None:
     """Fire ``data`` per body chunk, then ``end``; flush what they send.
 
+    ``first`` is the body's first message when the caller has already received it.
     Returns a stream a ``data`` handler started before the body was complete, unsent: the
     caller runs it beside the rest of the reading (``_stream_while_reading``).
     """
@@ -321,7 +392,10 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
     receive = wire.receive
     limit = wire.limit
     while not wire.body_done:
-        message = await receive()
+        if first is not None:
+            message, first = first, None
+        else:
+            message = await receive()
         if message["type"] != "http.request":
             if wire.completed:
                 break  # the server stops reading once the response is complete
@@ -353,6 +427,13 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
                 if early is not None:
                     return early
     wire.body_done = True
+    await _end(request, response, wire)
+    return None
+
+
+async def _end(request: Request, response: Response, wire: _Wire) -> None:
+    """Fire ``end`` (the body is read) and flush what its handlers send."""
+    concurrency = request.server.app.concurrency
     if "end" in request._events:
         listeners = request._events["end"]
         if len(listeners) == 1 and listeners[0][1] is not None:
@@ -367,7 +448,6 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
             await request.trigger_async("end", (request, response), concurrency)
         if response._pending is not None:
             await wire.flush(response)
-    return None
 
 
 async def _stream_while_reading(
