@@ -55,7 +55,9 @@ class Answer:
         return f"<vestespy.Answer {self.status}>"
 
 
-def _header_set(key: tuple[Any, ...], chunked: bool) -> tuple[tuple[tuple[bytes, bytes], ...], bool]:
+def _header_set(
+    key: tuple[Any, ...], chunked: bool
+) -> tuple[tuple[tuple[bytes, bytes], ...], bool]:
     """The wire form of a response's ``(status, *(value, name))`` and whether a Content-Length
     goes with it (as the core's Response: not for a status without a body, nor chunked);
     ``encode_header``'s checks and errors. Remembered under ``key`` when the pairs are all str.
