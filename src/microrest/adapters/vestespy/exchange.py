@@ -156,7 +156,16 @@ class Exchange:
                 ):
                     declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
-            if target is not None and server._sole is self.dispatcher and "%" not in request.url:
+            raw: bytes | None = scope.get("raw_path")
+            if (
+                target is not None
+                and server._sole is self.dispatcher
+                # ``"%" not in request.url`` (the core matched what the dispatcher would),
+                # found in the raw path without making the url (a "%" in the url is one in
+                # the raw path; a latin-1 decode and a str search cost less than ``in`` on
+                # bytes): Request.__init__ 55 -> 20 bytecodes, plaintext 799 -> 768.
+                and ("%" not in raw.decode("latin-1") if raw is not None else _unescaped(request))
+            ):
                 # DispatchHandler.__vestespy_async__'s shortcut, taken here: no bound method
                 # and no frame in between (plaintext 65.6k -> 64.4k; a sync handler run
                 # inline: param_sync_inline 104.5k -> 101.7k).
@@ -344,6 +353,10 @@ class Exchange:
         headers = response.finish(body)
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _unescaped(request: Request) -> bool:
+    return "%" not in request.url
 
 
 def _plain_miss(server: Server, scope: Scope) -> bool:
