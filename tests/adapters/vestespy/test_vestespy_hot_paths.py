@@ -302,3 +302,33 @@ async def test_a_remembered_header_set_sends_what_the_first_one_sent(
             assert answer.header("content-length") == str(len(body))
         assert answer.header("x-one") == "1"
         assert answer.headers.count((b"content-length", b"999")) == 0
+
+
+@pytest.mark.anyio
+async def test_the_exchange_builds_request_response_and_event_as_their_classes_do() -> None:
+    server = vestespy.Server(("127.0.0.1", 8080))
+    seen: dict[str, Any] = {}
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        async def onend(ev: Event, req: Req, res: Res) -> None:
+            seen["end"] = ev
+            res.send_all("ok")
+
+        seen.update(request=req, response=res, event=ev)
+        req.on("end", onend)
+
+    server.on("request", onrequest)
+    await call(server, "GET", "/a%20b/c")
+    req, res = seen["request"], seen["response"]
+    built = vestespy.Request(req.scope, server)
+    assert req.url == built.url == "/a%20b/c"
+    assert {k: v for k, v in vars(req).items() if k not in ("_events", "_route", "url")} == {
+        k: v for k, v in vars(built).items() if k != "url"
+    }
+    fresh = vestespy.Response(req, server)
+    assert type(res.headers) is type(fresh.headers)
+    assert set(vars(res)) - {"_buffer", "alive", "_pending"} == set(vars(fresh))
+    assert (res.request, res.server) == (fresh.request, fresh.server)
+    for ev, source, name in ((seen["event"], server, "request"), (seen["end"], req, "end")):
+        assert vars(ev) == vars(Event(source, name))
+        assert ev.propagate and ev.get("x", None) is None

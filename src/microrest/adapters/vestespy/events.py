@@ -53,6 +53,7 @@ class Event:
     _data: dict[Any, Any] | None = None
 
     def __init__(self, source: object, name: str) -> None:
+        # The exchange builds its events without calling this (keep the two in step).
         self.source = source
         self.name = name
 

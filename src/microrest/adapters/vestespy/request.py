@@ -73,7 +73,8 @@ class Request(EventManager):
 
     def __init__(self, scope: Scope, server: Server) -> None:
         # EventManager.__init__ is not called: ``_events`` stays the shared empty table until
-        # a handler calls ``on`` (most requests have no data/end listener).
+        # a handler calls ``on`` (most requests have no data/end listener). The exchange does
+        # the same for this class without calling this (keep the two in step).
         self.scope = scope
         self.server = server
         self.method: str = scope["method"]
