@@ -142,8 +142,8 @@ class Exchange:
         request._route = self.route
         if server.response_class is Response:
             response = _new(Response)
-            headers = response.headers = _new(Headers)
-            headers._data = {}
+            table = response.headers = _new(Headers)
+            table._data = {}
             response.request = request
             response.server = server
         else:
@@ -372,8 +372,10 @@ class Exchange:
             )
             await CoreResponse(b"", 500)(scope, receive, send)
             return
-        headers = response.finish(body)
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        raw_headers = response.finish(body)
+        await send(
+            {"type": "http.response.start", "status": response.status, "headers": raw_headers}
+        )
         await send({"type": "http.response.body", "body": body})
 
 
