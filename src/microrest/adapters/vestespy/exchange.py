@@ -40,7 +40,7 @@ from .errors import HTTPError
 from .events import ANSWERS, Event
 from .headers import Headers
 from .request import Request
-from .response import Answer, Response
+from .response import _RAW, Answer, Response, _header_set
 
 if TYPE_CHECKING:
     from ...requests import Request as CoreRequest
@@ -372,10 +372,27 @@ class Exchange:
             )
             await CoreResponse(b"", 500)(scope, receive, send)
             return
-        raw_headers = response.finish(body)
-        await send(
-            {"type": "http.response.start", "status": response.status, "headers": raw_headers}
-        )
+        # Response.finish(body), inlined (kept in step with it): a frame less, about 0.4k
+        # instructions per request (callgrind).
+        data = response.headers._data
+        if "content-length" in data:
+            del data["content-length"]
+        status = response.status
+        key = (status, *data.values())
+        try:
+            known = _RAW.get(key)
+        except TypeError:  # an unhashable value a handler stored: encode it each time
+            known = None
+        if known is None:
+            known = _header_set(key, "transfer-encoding" in data)
+        raw_headers = list(known[0])
+        length = len(body)
+        if known[1]:
+            raw_headers.append((b"content-length", str(length).encode()))
+        data["content-length"] = (length, "Content-Length")
+        response._buffer = None
+        response.alive = False
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 
 
