@@ -332,3 +332,62 @@ async def test_the_exchange_builds_request_response_and_event_as_their_classes_d
     for ev, source, name in ((seen["event"], server, "request"), (seen["end"], req, "end")):
         assert vars(ev) == vars(Event(source, name))
         assert ev.propagate and ev.get("x", None) is None
+
+
+def _in_order(ev: Event, req: Req, res: Res, id: str, slug: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+def _swapped(ev: Event, req: Req, res: Res, slug: str, id: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+def _keywords(ev: Event, req: Req, res: Res, **params: str) -> None:
+    res.send_all(f"{params['id']}|{params['slug']}")
+
+
+async def _in_order_async(ev: Event, req: Req, res: Res, id: str, slug: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("handler", [_in_order, _swapped, _keywords, _in_order_async])
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+async def test_groups_passed_by_position_are_the_keywords_values(
+    handler: Callable[..., Any], mode: Any
+) -> None:
+    from microrest.adapters.vestespy.exchange import POSITIONAL, _passing
+
+    server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+    dispatcher = Dispatcher()
+    dispatcher.register("/u/:id/p/(?P<slug>[^/]+)", handler)
+    server.on("request", dispatcher.as_handler())
+    answer = await call(server, "GET", "/u/42/p/hello-world")
+    assert (answer.status, answer.body) == (200, b"42|hello-world")
+    positional = _passing(dispatcher.patterns[0]) == POSITIONAL
+    assert positional is (handler in (_in_order, _in_order_async))
+
+
+@pytest.mark.anyio
+async def test_an_optional_group_that_took_no_part_is_none_either_way() -> None:
+    from microrest.adapters.vestespy.exchange import POSITIONAL, _passing
+
+    got: list[Any] = []
+
+    def by_position(ev: Event, req: Req, res: Res, x: Any) -> None:
+        got.append(x)
+        res.send_all("ok")
+
+    def by_keyword(ev: Event, req: Req, res: Res, **params: Any) -> None:
+        got.append(params["x"])
+        res.send_all("ok")
+
+    for handler in (by_position, by_keyword):
+        server = vestespy.Server(("127.0.0.1", 8080))
+        dispatcher = Dispatcher()
+        dispatcher.register("/o(?P<x>a)?", handler)
+        server.on("request", dispatcher.as_handler())
+        assert (await call(server, "GET", "/o")).status == 200
+        assert (await call(server, "GET", "/oa")).status == 200
+        assert (_passing(dispatcher.patterns[0]) == POSITIONAL) is (handler is by_position)
+    assert got == [None, "a", None, "a"]

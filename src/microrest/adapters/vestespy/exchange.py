@@ -26,6 +26,7 @@ Decisions where the original was broken:
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -56,6 +57,7 @@ ERROR_CHARSET_KEY = "vestespy.error_charset"
 
 logger = error_logger
 _new = object.__new__
+NONE, POSITIONAL, KEYWORDS = 0, 1, 2  # Exchange.passing: how a direct handler gets groups
 _READ: Any = object()  # the exchange read the body and fired its events itself
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
@@ -76,7 +78,7 @@ class Exchange:
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
 
-    __slots__ = ("server", "route", "label", "dispatcher", "target", "awaited", "grouped")
+    __slots__ = ("server", "route", "label", "dispatcher", "target", "awaited", "passing")
 
     def __init__(
         self,
@@ -94,14 +96,16 @@ class Exchange:
         self.dispatcher = dispatcher
         self.target: Callable[..., Any] | None = None
         self.awaited = False
-        # The pattern has groups: the handler gets them as keyword arguments. Without any,
-        # it is called with the three positional ones (no ``**{}`` unpacked per request).
-        self.grouped = route is None or route.regex is None or route.regex.groups > 0
+        # How the direct handler gets the pattern's groups: NONE (no groups: no ``**{}``
+        # unpacked per request), KEYWORDS (``**path_params``, the general way), or
+        # POSITIONAL (``*path_groups``, see _passing).
+        self.passing = KEYWORDS
         if dispatcher is not None and route is not None:
             direct = dispatcher._direct.get(id(route))
             if direct is not None:
                 self.target = route.handler
                 self.awaited = direct
+                self.passing = _passing(route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = self.server
@@ -191,13 +195,19 @@ class Exchange:
                 event.source = server
                 event.name = "request"
                 try:
+                    passing = self.passing
                     if self.awaited:
-                        if self.grouped:
-                            await target(event, request, response, **scope["path_params"])
-                        else:
+                        if passing is NONE:
                             await target(event, request, response)
+                        elif passing is POSITIONAL:
+                            await target(event, request, response, *scope["path_groups"])
+                        else:
+                            await target(event, request, response, **scope["path_params"])
                     elif server.app.concurrency.mode == "inline":  # as dispatcher._call
-                        target(event, request, response, **scope["path_params"])
+                        if passing is POSITIONAL:
+                            target(event, request, response, *scope["path_groups"])
+                        else:
+                            target(event, request, response, **scope["path_params"])
                     else:
                         await server.app.concurrency.run(
                             target, event, request, response, **scope["path_params"]
@@ -394,6 +404,33 @@ class Exchange:
         response.alive = False
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _passing(entry: Pattern) -> int:
+    """How a direct handler gets ``entry``'s groups, decided at registration.
+
+    POSITIONAL when every group is named and the handler is a plain function whose
+    parameters after ``(ev, req, res)`` are exactly those names, in the groups' order: the
+    same call as with keywords, without matching each keyword against the parameter names
+    (group names are not interned, so CPython compares them as strings one by one: about
+    1.2k instructions on the param route, callgrind).
+    """
+    regex = entry.regex
+    if regex is None or regex.groups == 0:
+        return NONE
+    handler = entry.handler
+    if type(handler) is not FunctionType:
+        return KEYWORDS
+    names = tuple(sorted(regex.groupindex, key=regex.groupindex.__getitem__))
+    code = handler.__code__
+    if (
+        len(names) == regex.groups
+        and code.co_argcount == 3 + len(names)
+        and code.co_posonlyargcount <= 3
+        and code.co_varnames[3 : 3 + len(names)] == names
+    ):
+        return POSITIONAL
+    return KEYWORDS
 
 
 def _unescaped(request: Request) -> bool:
