@@ -117,7 +117,8 @@ class Exchange:
             if _plain_miss(server, scope):
                 # The sole Dispatcher's 404, as its handler would send it through
                 # handle404, without the Request, the Response and the Event nobody sees
-                # (notfound: 931 -> xx bytecodes, xx -> xx instructions, callgrind).
+                # (notfound: 931 -> 639 bytecodes, 80.0k -> 57.4k instructions, callgrind;
+                # the core's own 404 is 57.4k).
                 answer = NOT_FOUND_ANSWER
                 await send(
                     {
@@ -166,17 +167,20 @@ class Exchange:
             # 37 bytecodes -> 3; a Python scan and dict() cost about the same, ~2k, in C).
             headers = scope["headers"]
             names = dict(headers)
-            if limit is not None:
-                declared = names.get(b"content-length")
-                if declared is not None and not (
+            declared = names.get(b"content-length")
+            if (
+                limit is not None
+                and declared is not None
+                and not (
                     # declared_length's checks, in C, when the header is there once (the
                     # dict kept the only value): echo 71 -> 12 bytecodes.
                     len(names) == len(headers)
                     and len(declared) < 19
                     and declared.isdigit()
                     and int(declared) <= limit
-                ):
-                    declared_length(scope, limit)  # 400 or 413 before any handler runs
+                )
+            ):
+                declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
             raw: bytes | None = scope.get("raw_path")
             if (
@@ -249,7 +253,7 @@ class Exchange:
                 # (a receive() and 30 bytecodes less: plaintext 70.3k -> 68.6k instructions,
                 # callgrind counting the measured requests only).
                 if (
-                    b"content-length" in names
+                    declared is not None
                     or b"transfer-encoding" in names
                     or scope.get("http_version", "1.1") not in _HTTP1
                 ):
@@ -275,7 +279,7 @@ class Exchange:
                     # Listeners, nothing sent yet: a body in one message (or none), the
                     # common case, is read and its events fired right here: _read's loop
                     # and the _Wire only when something is sent or the body comes in parts
-                    # (echo: 1258 -> xx bytecodes, xx -> xx instructions, callgrind).
+                    # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
                     first = await receive()
                     if first["type"] == "http.request" and not first.get("more_body", False):
                         read = True

@@ -233,7 +233,7 @@ class Response:
         # under the status and the ``(value, name)`` pairs: handlers set the same headers
         # from request to request, and one dict lookup replaces the encoding and the status
         # and Transfer-Encoding tests (part of plaintext 87.9k -> 82.7k: see exchange.py;
-        # the status and the length test in the key: 84 -> xx bytecodes).
+        # the status and the length test in the key: 84 -> 72 bytecodes).
         key = (self.status, *data.values())
         try:
             known = _RAW.get(key)
