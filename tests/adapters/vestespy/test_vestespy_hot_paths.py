@@ -391,3 +391,16 @@ async def test_an_optional_group_that_took_no_part_is_none_either_way() -> None:
         assert (await call(server, "GET", "/oa")).status == 200
         assert (_passing(dispatcher.patterns[0]) == POSITIONAL) is (handler is by_position)
     assert got == [None, "a", None, "a"]
+
+
+@pytest.mark.parametrize("name", ["Content-Type", " X-Padded ", "x-lower", "ÄÖ-Name"])
+def test_a_remembered_header_name_stores_what_the_first_set_stored(name: str) -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    first, again = Headers(), Headers()
+    first[name] = " value "
+    again[name] = "other"
+    key = name.strip().lower()
+    assert first._data == {key: ("value", name.strip())}
+    assert again._data == {key: ("other", name.strip())}
+    assert first[name.strip().upper()] == "value"
