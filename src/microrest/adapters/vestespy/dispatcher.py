@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .response import Response
     from .server import Server
 
-__all__ = ["DispatchHandler", "Dispatcher", "HTML404", "Pattern", "handle404"]
+__all__ = ["NOT_FOUND_ANSWER", "DispatchHandler", "Dispatcher", "HTML404", "Pattern", "handle404"]
 
 HTML404 = b"<!DOCTYPE html><html><head></head><body>404 Page Not Found</body></html>"
 # ``:name`` is a parameter, except the colon of a group modifier such as ``(?:`` or ``(?i:``;
@@ -46,12 +46,12 @@ NO_PARAMS: dict[str, Any] = {}  # only ever unpacked (``**params``), never writt
 
 
 # send_error(404, HTML404, [("Content-Type", "text/html; charset=utf-8")]), prepared once.
-_NOT_FOUND_ANSWER = Prepared(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
+NOT_FOUND_ANSWER = Prepared(404, HTML404, [("Content-Type", "text/html; charset=utf-8")])
 
 
 def handle404(ev: Event, req: Request, res: Response) -> None:
     """What the dispatcher answers when no pattern matches."""
-    res._send_prepared(_NOT_FOUND_ANSWER)
+    res._send_prepared(NOT_FOUND_ANSWER)
 
 
 class Pattern(NamedTuple):

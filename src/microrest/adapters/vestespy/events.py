@@ -47,13 +47,15 @@ def default_exception_handler() -> None:
 class Event:
     """One ``trigger`` call: who fired it, which event, and scratch data its handlers share."""
 
-    __slots__ = ("source", "name", "propagate", "_data")
+    # No __slots__: the two per-trigger defaults live on the class, and an event stores only
+    # its source and name (one is built per event of every request; 14 -> 8 bytecodes).
+    propagate = True
+    _data: dict[Any, Any] | None = None
 
     def __init__(self, source: object, name: str) -> None:
+        # The exchange builds its events without calling this (keep the two in step).
         self.source = source
         self.name = name
-        self.propagate = True
-        self._data: dict[Any, Any] | None = None
 
     def stopPropagation(self) -> None:  # noqa: N802 - the original's name
         """Later handlers of this trigger are not called."""
@@ -96,12 +98,25 @@ class EventManager:
 
     def on(self, name: str, handler: Handler) -> None:
         """Append ``handler`` to event ``name``; handlers run in registration order."""
-        if not callable(handler):
+        listener: Listener
+        if type(handler) is FunctionType:
+            # What _async_entry answers for a plain function, without its getattr: a miss
+            # builds an AttributeError, and ``req.on("data", fn)`` registers a fresh closure
+            # per request (echo: two registrations 115 -> 75 bytecodes, and no exception built).
+            listener = (handler, handler if handler.__code__.co_flags & CO_COROUTINE else None)
+        elif callable(handler):
+            listener = (handler, _async_entry(handler))
+        else:
             raise TypeError("You have to pass callables to .on method!")
         events = self._events
         if events is NO_EVENTS:
-            events = self._events = {}
-        events.setdefault(name, []).append((handler, _async_entry(handler)))
+            self._events = {name: [listener]}
+            return
+        listeners = events.get(name)
+        if listeners is None:
+            events[name] = [listener]
+        else:
+            listeners.append(listener)
 
     def off(self, name: str, handler: Handler | None = None) -> None:
         """Remove one handler of ``name``, or all of them when ``handler`` is None."""

@@ -26,6 +26,7 @@ Decisions where the original was broken:
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import FunctionType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -35,17 +36,17 @@ from ...errors import HTTPError as CoreHTTPError
 from ...responses import Response as CoreResponse
 from ...responses import StreamingResponse
 from ...toolkit import declared_length, error_logger, route_path
-from .dispatcher import NO_PARAMS
+from .dispatcher import NOT_FOUND_ANSWER
 from .errors import HTTPError
 from .events import ANSWERS, Event
-from .response import Answer
+from .headers import Headers
+from .request import Request
+from .response import _RAW, Answer, Response, _header_set
 
 if TYPE_CHECKING:
     from ...requests import Request as CoreRequest
     from ...types import ASGIApp, Message, Receive, Scope, Send
     from .dispatcher import Dispatcher, Pattern
-    from .request import Request
-    from .response import Response
     from .server import Server
 
 __all__ = ["ERROR_CHARSET_KEY", "Exchange", "answer_error", "logger"]
@@ -55,6 +56,9 @@ __all__ = ["ERROR_CHARSET_KEY", "Exchange", "answer_error", "logger"]
 ERROR_CHARSET_KEY = "vestespy.error_charset"
 
 logger = error_logger
+_new = object.__new__
+NONE, POSITIONAL, KEYWORDS = 0, 1, 2  # Exchange.passing: how a direct handler gets groups
+_READ: Any = object()  # the exchange read the body and fired its events itself
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
 KNOWN_METHODS = frozenset(
@@ -74,7 +78,7 @@ class Exchange:
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
 
-    __slots__ = ("server", "route", "label", "dispatcher", "target", "awaited")
+    __slots__ = ("server", "route", "label", "dispatcher", "target", "awaited", "passing")
 
     def __init__(
         self,
@@ -92,11 +96,16 @@ class Exchange:
         self.dispatcher = dispatcher
         self.target: Callable[..., Any] | None = None
         self.awaited = False
+        # How the direct handler gets the pattern's groups: NONE (no groups: no ``**{}``
+        # unpacked per request), KEYWORDS (``**path_params``, the general way), or
+        # POSITIONAL (``*path_groups``, see _passing).
+        self.passing = KEYWORDS
         if dispatcher is not None and route is not None:
             direct = dispatcher._direct.get(id(route))
             if direct is not None:
                 self.target = route.handler
                 self.awaited = direct
+                self.passing = _passing(route)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         server = self.server
@@ -105,15 +114,45 @@ class Exchange:
             if mounted is not None:
                 await mounted[0](mounted[1], receive, send)
                 return
+            if _plain_miss(server, scope):
+                # The sole Dispatcher's 404, as its handler would send it through
+                # handle404, without the Request, the Response and the Event nobody sees
+                # (notfound: 931 -> 639 bytecodes, 80.0k -> 57.4k instructions, callgrind;
+                # the core's own 404 is 57.4k).
+                answer = NOT_FOUND_ANSWER
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": answer.status,
+                        "headers": list(answer.raw_headers),
+                    }
+                )
+                await send({"type": "http.response.body", "body": answer.body})
+                return
         if scope["method"] not in KNOWN_METHODS:
             # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
             # the server does not implement (``compat=True``: the original's 400).
             await CoreResponse(b"", 400 if server.compat else 501)(scope, receive, send)
             return
-        request = server.handler_class(scope, server)
-        if self.route is not None:
-            request._route = self.route
-        response = server.response_class(request, server)
+        # Request.__init__, Response.__init__ and Event.__init__ done here for the default
+        # classes (kept in step with them; test_vestespy_hot_paths compares the objects):
+        # a frame less for each, about 0.4k instructions apiece (callgrind).
+        if server.handler_class is Request:
+            request = _new(Request)
+            request.scope = scope
+            request.server = server
+            request.method = scope["method"]
+        else:
+            request = server.handler_class(scope, server)
+        request._route = self.route
+        if server.response_class is Response:
+            response = _new(Response)
+            table = response.headers = _new(Headers)
+            table._data = {}
+            response.request = request
+            response.server = server
+        else:
+            response = server.response_class(request, server)
         limit = server.max_body_size
         # The _Wire is built only off the hot path (a data/end listener, a stream, an error):
         # a plain request keeps its two flags in locals. With the direct send of the buffered
@@ -121,38 +160,71 @@ class Exchange:
         # to 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
         wire: _Wire | None = None
         answered = False  # a complete answer went out before the body was read
+        read = False  # the body was read here, without a _Wire
         try:
             # declared_length scans the headers in Python; a dict of them finds out in C
             # whether there is anything to check, and the body test below reuses it (plaintext:
             # 37 bytecodes -> 3; a Python scan and dict() cost about the same, ~2k, in C).
-            names = dict(scope["headers"])
-            if limit is not None and b"content-length" in names:
-                declared_length(scope, limit)  # 413 before any handler runs
-            single = server._single_request
-            if single is not None:
-                # One async handler (a Dispatcher's, typically): ``trigger_async`` inlined.
-                target = self.target
+            headers = scope["headers"]
+            names = dict(headers)
+            declared = names.get(b"content-length")
+            if (
+                limit is not None
+                and declared is not None
+                and not (
+                    # declared_length's checks, in C, when the header is there once (the
+                    # dict kept the only value): echo 71 -> 12 bytecodes.
+                    len(names) == len(headers)
+                    and len(declared) < 19
+                    and declared.isdigit()
+                    and int(declared) <= limit
+                )
+            ):
+                declared_length(scope, limit)  # 400 or 413 before any handler runs
+            target = self.target
+            raw: bytes | None = scope.get("raw_path")
+            if (
+                target is not None
+                and server._sole is self.dispatcher
+                # ``"%" not in request.url`` (the core matched what the dispatcher would),
+                # found in the raw path without making the url (a "%" in the url is one in
+                # the raw path; a latin-1 decode and a str search cost less than ``in`` on
+                # bytes): Request.__init__ 55 -> 20 bytecodes, plaintext 799 -> 768.
+                and ("%" not in raw.decode("latin-1") if raw is not None else _unescaped(request))
+            ):
+                # DispatchHandler.__vestespy_async__'s shortcut, taken here: no bound method
+                # and no frame in between (plaintext 65.6k -> 64.4k; a sync handler run
+                # inline: param_sync_inline 104.5k -> 101.7k).
+                event = _new(Event)
+                event.source = server
+                event.name = "request"
                 try:
-                    if (
-                        target is not None
-                        and single[1] is self.dispatcher
-                        and "%" not in request.url
-                    ):
-                        # DispatchHandler.__vestespy_async__'s shortcut, taken here: no
-                        # bound method and no frame in between (plaintext 65.6k -> 64.4k;
-                        # a sync handler run inline: param_sync_inline 104.5k -> 101.7k).
-                        params = scope.get("path_params", NO_PARAMS)
-                        event = Event(server, "request")
-                        if self.awaited:
-                            await target(event, request, response, **params)
-                        elif server.app.concurrency.mode == "inline":
-                            target(event, request, response, **params)  # as dispatcher._call
+                    passing = self.passing
+                    if self.awaited:
+                        if passing is NONE:
+                            await target(event, request, response)
+                        elif passing is POSITIONAL:
+                            await target(event, request, response, *scope["path_groups"])
                         else:
-                            await server.app.concurrency.run(
-                                target, event, request, response, **params
-                            )
+                            await target(event, request, response, **scope["path_params"])
+                    elif server.app.concurrency.mode == "inline":  # as dispatcher._call
+                        if passing is POSITIONAL:
+                            target(event, request, response, *scope["path_groups"])
+                        else:
+                            target(event, request, response, **scope["path_params"])
                     else:
-                        await single[0](Event(server, "request"), request, response)
+                        await server.app.concurrency.run(
+                            target, event, request, response, **scope["path_params"]
+                        )
+                except ANSWERS:
+                    raise
+                except Exception:
+                    server.exception_handler()
+                    raise
+            elif server._single_request is not None:
+                # One async handler: ``trigger_async`` inlined.
+                try:
+                    await server._single_request[0](Event(server, "request"), request, response)
                 except ANSWERS:
                     raise
                 except Exception:
@@ -181,7 +253,7 @@ class Exchange:
                 # (a receive() and 30 bytecodes less: plaintext 70.3k -> 68.6k instructions,
                 # callgrind counting the measured requests only).
                 if (
-                    b"content-length" in names
+                    declared is not None
                     or b"transfer-encoding" in names
                     or scope.get("http_version", "1.1") not in _HTTP1
                 ):
@@ -202,18 +274,85 @@ class Exchange:
                         if not message.get("more_body", False):
                             break
             else:
-                wire = _Wire(scope, receive, send, limit)
-                early = None
-                if pending is not None:
-                    early = await wire.flush(response)
-                if early is None:
-                    early = await _read(request, response, wire)
-                if early is not None:
-                    await _stream_while_reading(early, request, response, wire)
-                    return
-                answered = wire.started
+                first: Message | None = None
+                if pending is None:
+                    # Listeners, nothing sent yet: a body in one message (or none), the
+                    # common case, is read and its events fired right here: _read's loop
+                    # and the _Wire only when something is sent or the body comes in parts
+                    # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
+                    first = await receive()
+                    if first["type"] == "http.request" and not first.get("more_body", False):
+                        read = True
+                        chunk = first.get("body", b"")
+                        if chunk and limit is not None and len(chunk) > limit:
+                            raise PayloadTooLarge(
+                                f"Request body exceeds the limit of {limit} bytes"
+                            )
+                        events = request._events
+                        if chunk and "data" in events:
+                            listeners = events["data"]
+                            if len(listeners) == 1 and listeners[0][1] is not None:
+                                event = _new(Event)
+                                event.source = request
+                                event.name = "data"
+                                try:
+                                    await listeners[0][1](event, request, response, chunk)
+                                except ANSWERS:
+                                    raise
+                                except Exception:
+                                    request.exception_handler()
+                                    raise
+                            else:
+                                await request.trigger_async(
+                                    "data", (request, response, chunk), server.app.concurrency
+                                )
+                        if response._pending is None:
+                            events = request._events
+                            if "end" in events:
+                                listeners = events["end"]
+                                if len(listeners) == 1 and listeners[0][1] is not None:
+                                    event = _new(Event)
+                                    event.source = request
+                                    event.name = "end"
+                                    try:
+                                        await listeners[0][1](event, request, response)
+                                    except ANSWERS:
+                                        raise
+                                    except Exception:
+                                        request.exception_handler()
+                                        raise
+                                else:
+                                    await request.trigger_async(
+                                        "end", (request, response), server.app.concurrency
+                                    )
+                            if response._pending is not None:
+                                wire = _Wire(scope, receive, send, limit)
+                                wire.body_done = True
+                                await wire.flush(response)
+                                answered = wire.started
+                        else:  # a data handler sent: out it goes, then end fires
+                            wire = _Wire(scope, receive, send, limit)
+                            wire.body_done = True
+                            await wire.flush(response)
+                            await _end(request, response, wire)
+                            answered = wire.started
+                        first = None
+                        pending = _READ
+                if pending is not _READ:
+                    wire = _Wire(scope, receive, send, limit)
+                    early = None
+                    if pending is not None:
+                        early = await wire.flush(response)
+                    if early is None:
+                        early = await _read(request, response, wire, first)
+                    if early is not None:
+                        await _stream_while_reading(early, request, response, wire)
+                        return
+                    answered = wire.started
         except (HTTPError, CoreHTTPError) as exc:
-            if await _wire_of(wire, scope, receive, send, answered).settle_error(response, exc):
+            if await _wire_of(wire, scope, receive, send, answered, read).settle_error(
+                response, exc
+            ):
                 # The core's pipeline answers: the user's handlers on this app and the apps
                 # above first, then VestesPy's own answer (``answer_error``, the style default).
                 scope[ERROR_CHARSET_KEY] = response.charset
@@ -222,7 +361,7 @@ class Exchange:
         except ClientDisconnect:
             raise
         except Exception:
-            wire = _wire_of(wire, scope, receive, send, answered)
+            wire = _wire_of(wire, scope, receive, send, answered, read)
             # What a handler sent before failing still goes out, as it did on the socket.
             pending = response.take_pending()
             if pending is not None and not wire.started:
@@ -247,24 +386,100 @@ class Exchange:
             )
             await CoreResponse(b"", 500)(scope, receive, send)
             return
-        headers = response.finish(body)
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        # Response.finish(body), inlined (kept in step with it): a frame less, about 0.4k
+        # instructions per request (callgrind).
+        data = response.headers._data
+        if "content-length" in data:
+            del data["content-length"]
+        status = response.status
+        key = (status, *data.values())
+        try:
+            known = _RAW.get(key)
+        except TypeError:  # an unhashable value a handler stored: encode it each time
+            known = None
+        if known is None:
+            known = _header_set(key, "transfer-encoding" in data)
+        raw_headers = list(known[0])
+        length = len(body)
+        if known[1]:
+            raw_headers.append((b"content-length", str(length).encode()))
+        data["content-length"] = (length, "Content-Length")
+        response._buffer = None
+        response.alive = False
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
 
 
+def _passing(entry: Pattern) -> int:
+    """How a direct handler gets ``entry``'s groups, decided at registration.
+
+    POSITIONAL when every group is named and the handler is a plain function whose
+    parameters after ``(ev, req, res)`` are exactly those names, in the groups' order: the
+    same call as with keywords, without matching each keyword against the parameter names
+    (group names are not interned, so CPython compares them as strings one by one: about
+    1.2k instructions on the param route, callgrind).
+    """
+    regex = entry.regex
+    if regex is None or regex.groups == 0:
+        return NONE
+    handler = entry.handler
+    if type(handler) is not FunctionType:
+        return KEYWORDS
+    names = tuple(sorted(regex.groupindex, key=regex.groupindex.__getitem__))
+    code = handler.__code__
+    if (
+        len(names) == regex.groups
+        and code.co_argcount == 3 + len(names)
+        and code.co_posonlyargcount <= 3
+        and code.co_varnames[3 : 3 + len(names)] == names
+    ):
+        return POSITIONAL
+    return KEYWORDS
+
+
+def _unescaped(request: Request) -> bool:
+    return "%" not in request.url
+
+
+def _plain_miss(server: Server, scope: Scope) -> bool:
+    """Whether the catch-all's request gets the sole Dispatcher's 404 whatever runs: what
+    ``Dispatcher.resolve`` concludes from the route (every pattern routed ahead of the
+    catch-all, each the core's exact match), with no user class in between (the default
+    Request and Response, and a method the handlers would be asked about)."""
+    dispatcher = server._sole
+    if (
+        dispatcher is None
+        or not dispatcher.patterns
+        or not dispatcher._all_exact
+        or not dispatcher._complete.get(id(server))
+        or server.handler_class is not Request
+        or server.response_class is not Response
+        or scope["method"] not in KNOWN_METHODS
+    ):
+        return False
+    # ``req.url`` keeps percent-escapes, which the dispatcher matches itself: none anywhere
+    # in the raw path means none in the url (a part of it).
+    raw: bytes | None = scope.get("raw_path")
+    return "%" not in (scope["path"] if raw is None else raw.decode("latin-1"))
+
+
 def _wire_of(
-    wire: _Wire | None, scope: Scope, receive: Receive, send: Send, answered: bool
+    wire: _Wire | None, scope: Scope, receive: Receive, send: Send, answered: bool, read: bool
 ) -> _Wire:
     """The exchange's wire, built after the fact when the hot path kept its state in locals."""
     if wire is None:
         wire = _Wire(scope, receive, send, None)
         wire.started = wire.completed = answered
+        wire.body_done = read
     return wire
 
 
-async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | None:
+async def _read(
+    request: Request, response: Response, wire: _Wire, first: Message | None = None
+) -> ASGIApp | None:
     """Fire ``data`` per body chunk, then ``end``; flush what they send.
 
+    ``first`` is the body's first message when the caller has already received it.
     Returns a stream a ``data`` handler started before the body was complete, unsent: the
     caller runs it beside the rest of the reading (``_stream_while_reading``).
     """
@@ -272,7 +487,10 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
     receive = wire.receive
     limit = wire.limit
     while not wire.body_done:
-        message = await receive()
+        if first is not None:
+            message, first = first, None
+        else:
+            message = await receive()
         if message["type"] != "http.request":
             if wire.completed:
                 break  # the server stops reading once the response is complete
@@ -304,6 +522,13 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
                 if early is not None:
                     return early
     wire.body_done = True
+    await _end(request, response, wire)
+    return None
+
+
+async def _end(request: Request, response: Response, wire: _Wire) -> None:
+    """Fire ``end`` (the body is read) and flush what its handlers send."""
+    concurrency = request.server.app.concurrency
     if "end" in request._events:
         listeners = request._events["end"]
         if len(listeners) == 1 and listeners[0][1] is not None:
@@ -318,7 +543,6 @@ async def _read(request: Request, response: Response, wire: _Wire) -> ASGIApp | 
             await request.trigger_async("end", (request, response), concurrency)
         if response._pending is not None:
             await wire.flush(response)
-    return None
 
 
 async def _stream_while_reading(

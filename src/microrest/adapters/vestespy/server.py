@@ -158,6 +158,7 @@ class Server(EventManager):
         self.defined_at = _caller_line()
         self._patterns: dict[str, bool] = {}  # route key -> tried before the catch-all
         self._single_request: tuple[Handler, Dispatcher | None] | None = None
+        self._sole: Dispatcher | None = None
         self._sealed = False
         self._asgi: Callable[[Scope, Receive, Send], Any] = self._first_call
         self._serving = Serving()
@@ -189,11 +190,17 @@ class Server(EventManager):
         """
         listeners = self._events.get("request")
         self._single_request = None
+        self._sole = None
         if listeners is not None and len(listeners) == 1:
             handler, entry = listeners[0]
             if entry is not None:
                 owner = handler.dispatcher if type(handler) is DispatchHandler else None
                 self._single_request = (entry, owner)
+                # The Dispatcher whose handler is the only one, when it is exactly a
+                # Dispatcher (a subclass may resolve differently): the exchange may then
+                # take its decisions (the route's handler, the 404) without asking it.
+                if owner is not None and type(owner) is Dispatcher:
+                    self._sole = owner
 
     async def call(self, handler: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one handler: awaited when async, else through the app's thread limiter."""

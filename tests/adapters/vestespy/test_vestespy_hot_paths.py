@@ -1,0 +1,406 @@
+"""The VestesPy hot paths' shortcuts answer exactly what the general paths answer.
+
+Each shortcut in ``exchange.py``, ``events.py`` and ``response.py`` (the catch-all's 404 sent
+without the event objects, a one-message body read and its events fired in the exchange,
+``on()``'s plain-function entry, the Content-Length checked in C, the remembered header sets)
+is compared with the same request taken through the general path, so a shortcut cannot
+drift from what it stands in for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from tests.core.asgi import Answer, call
+
+from microrest.adapters import vestespy
+from microrest.adapters.vestespy.events import _async_entry
+from microrest.adapters.vestespy.tools import Dispatcher, Event
+
+Req = vestespy.Request
+Res = vestespy.Response
+
+
+class PlainRequest(vestespy.Request):
+    """A Request subclass: it turns the 404 shortcut off (its __init__ could do anything)."""
+
+
+class PlainDispatcher(Dispatcher):
+    """A Dispatcher subclass: the exchange asks it, never decides for it."""
+
+
+async def _home(ev: Event, req: Req, res: Res) -> None:
+    res.send_all("home")
+
+
+async def _item(ev: Event, req: Req, res: Res, id: str) -> None:  # noqa: A002
+    res.send_all("item " + id)
+
+
+def _dispatching(
+    dispatcher_class: type[Dispatcher] = Dispatcher, **options: Any
+) -> vestespy.Server:
+    server = vestespy.Server(("127.0.0.1", 8080), **options)
+    dispatcher = dispatcher_class()
+    dispatcher.register("/", _home)
+    dispatcher.register("/item/:id", _item)
+    server.on("request", dispatcher.as_handler())
+    return server
+
+
+def _same(fast: Answer, general: Answer) -> None:
+    assert fast.status == general.status
+    assert fast.headers == general.headers
+    assert fast.body == general.body
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "DELETE", "FOO"])
+@pytest.mark.parametrize("path", ["/nowhere", "/item/a/b", "/item/%41", "/%25", "/item/a-b"])
+async def test_the_404_shortcut_sends_the_dispatchers_bytes(method: str, path: str) -> None:
+    fast = await call(_dispatching(), method, path)
+    by_request = await call(_dispatching(handler=PlainRequest), method, path)
+    by_dispatcher = await call(_dispatching(PlainDispatcher), method, path)
+    _same(fast, by_request)
+    _same(fast, by_dispatcher)
+    if method != "FOO" and path != "/item/%41":
+        assert fast.status == 404
+        assert (fast.body == b"") is (method == "HEAD")
+
+
+@pytest.mark.anyio
+async def test_the_404_shortcut_steps_aside_for_other_request_handlers() -> None:
+    server = _dispatching()
+    seen: list[str] = []
+
+    def watch(ev: Event, req: Req, res: Res) -> None:
+        seen.append(req.url)
+
+    server.on("request", watch)
+    answer = await call(server, "GET", "/nowhere")
+    assert answer.status == 404
+    assert seen == ["/nowhere"]
+
+
+@pytest.mark.anyio
+async def test_the_404_shortcut_keeps_a_late_pattern_reachable() -> None:
+    server = _dispatching()
+    assert (await call(server, "GET", "/late")).status == 404  # sealed: catch-all in place
+    dispatcher = server.listeners("request")[0].dispatcher
+
+    async def late(ev: Event, req: Req, res: Res) -> None:
+        res.send_all("late")
+
+    dispatcher.register("/late", late)
+    answer = await call(server, "GET", "/late")
+    assert (answer.status, answer.body) == (200, b"late")
+
+
+def _echo_server(**options: Any) -> tuple[vestespy.Server, list[str]]:
+    """``data`` collects, ``end`` answers; the order of events is recorded."""
+    server = vestespy.Server(("127.0.0.1", 8080), **options)
+    seen: list[str] = []
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        parts: list[bytes] = []
+
+        async def ondata(ev: Event, req: Req, res: Res, chunk: bytes) -> None:
+            seen.append("data")
+            parts.append(chunk)
+
+        async def onend(ev: Event, req: Req, res: Res) -> None:
+            seen.append("end")
+            res.headers["Content-Type"] = "application/json"
+            res.send_all(b"".join(parts))
+
+        req.on("data", ondata)
+        req.on("end", onend)
+
+    server.on("request", onrequest)
+    return server, seen
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"x", b'{"a":1}', b"y" * 100, b"z" * 101],
+    ids=["empty", "1", "json", "100", "101"],
+)
+@pytest.mark.parametrize("declared", [True, False])
+async def test_a_body_in_one_message_answers_as_a_body_in_parts(
+    body: bytes, declared: bool
+) -> None:
+    headers = [(b"content-length", str(len(body)).encode())] if declared else []
+    one, one_seen = _echo_server(max_body_size=100)
+    parts, parts_seen = _echo_server(max_body_size=100)
+    fast = await call(one, "POST", "/", headers=headers, chunks=[body])
+    pieces = [body[:1], body[1:]] if body else [b"", b""]
+    general = await call(parts, "POST", "/", headers=headers, chunks=pieces)
+    _same(fast, general)
+    assert fast.status == (413 if len(body) > 100 else 200)
+    if fast.status == 200:
+        assert fast.body == body
+        assert one_seen[-1] == "end"
+        assert one_seen.count("data") == (1 if body else 0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("where", ["data", "end"])
+@pytest.mark.parametrize("how", ["send", "raise", "http_error", "send_then_raise", "stream"])
+async def test_one_message_events_that_send_or_fail_answer_as_the_general_path(
+    where: str, how: str
+) -> None:
+    def build() -> tuple[vestespy.Server, list[str]]:
+        server = vestespy.Server(("127.0.0.1", 8080))
+        seen: list[str] = []
+
+        def act(res: Res) -> None:
+            if how in ("send", "send_then_raise"):
+                res.send_all("sent by " + where, buffer=False)
+            if how == "stream":
+                res.send_chunked(["a", "b"])
+            if how in ("raise", "send_then_raise"):
+                raise ValueError("boom")
+            if how == "http_error":
+                raise vestespy.HTTPError(418, "teapot")
+
+        async def onrequest(ev: Event, req: Req, res: Res) -> None:
+            async def ondata(ev: Event, req: Req, res: Res, chunk: bytes) -> None:
+                seen.append("data")
+                if where == "data" and seen.count("data") == 1:  # the first chunk only
+                    act(res)
+
+            async def onend(ev: Event, req: Req, res: Res) -> None:
+                seen.append("end")
+                if where == "end":
+                    act(res)
+                elif not res.sent:
+                    res.send_all("end")
+
+            req.on("data", ondata)
+            req.on("end", onend)
+
+        server.on("request", onrequest)
+        return server, seen
+
+    one, one_seen = build()
+    parts, parts_seen = build()
+    fast = await call(one, "POST", "/", chunks=[b"abc"])
+    general = await call(parts, "POST", "/", chunks=[b"a", b"bc"])
+    _same(fast, general)
+    raised_in_data = where == "data" and how in ("raise", "http_error", "send_then_raise")
+    assert one_seen == (["data"] if raised_in_data else ["data", "end"])
+    assert ("end" in parts_seen) is not raised_in_data
+
+
+@pytest.mark.anyio
+async def test_sync_listeners_on_a_one_message_body() -> None:
+    def build() -> vestespy.Server:
+        server = vestespy.Server(("127.0.0.1", 8080), sync_handlers="inline")
+
+        def onrequest(ev: Event, req: Req, res: Res) -> None:
+            parts: list[bytes] = []
+            req.on("data", lambda ev, req, res, chunk: parts.append(chunk))
+            req.on("data", lambda ev, req, res, chunk: parts.append(chunk.upper()))
+            req.on("end", lambda ev, req, res: res.send_all(b"|".join(parts)))
+
+        server.on("request", onrequest)
+        return server
+
+    fast = await call(build(), "POST", "/", chunks=[b"ab"])
+    general = await call(build(), "POST", "/", chunks=[b"a", b"b"])
+    assert fast.body == b"ab|AB"
+    assert general.body == b"a|A|b|B"  # one data event per part: the same events, per chunk
+
+
+@pytest.mark.anyio
+async def test_a_disconnect_before_the_body_is_the_general_paths() -> None:
+    fast, _ = _echo_server()
+    answer = await call(fast, "POST", "/", chunks=[], disconnect=True)
+    assert answer.status in (0, 500)  # nothing to answer: the client is gone
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "values",
+    [[b"5"], [b"5", b"5"], [b"5", b"7"], [b"x"], [b"-1"], [b"1" * 19], [b"101"], [b""], [b" 5"]],
+    ids=repr,
+)
+async def test_the_content_length_check_in_c_refuses_what_declared_length_refuses(
+    values: list[bytes],
+) -> None:
+    headers = [(b"content-length", value) for value in values]
+    checked, _ = _echo_server(max_body_size=100)
+    unbounded, _ = _echo_server(max_body_size=None)  # never checks: the handler's answer
+    answer = await call(checked, "POST", "/", headers=headers, chunks=[b"hello"])
+    from microrest.toolkit import declared_length
+
+    try:
+        declared_length({"headers": headers}, 100)
+    except Exception as exc:  # the status the core gives that refusal
+        expected = exc.status_code  # type: ignore[attr-defined]
+    else:
+        expected = (await call(unbounded, "POST", "/", headers=headers, chunks=[b"hello"])).status
+    assert answer.status == expected
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        lambda *args: None,
+        _home,
+        Dispatcher().as_handler(),
+        type("Async", (), {"__call__": _home})(),
+        type("Sync", (), {"__call__": lambda self, *args: None})(),
+    ],
+    ids=["function", "async_function", "dispatch_handler", "async_object", "sync_object"],
+)
+def test_on_decides_the_entry_as_async_entry_does(handler: Callable[..., Any]) -> None:
+    req = vestespy.Request.__new__(vestespy.Request)
+    req.on("data", handler)
+    [(registered, entry)] = req._events["data"]
+    assert registered is handler
+    assert entry == _async_entry(handler)
+
+
+def test_on_keeps_order_and_refuses_what_is_not_callable() -> None:
+    req = vestespy.Request.__new__(vestespy.Request)
+    first, second = (lambda *args: 1), (lambda *args: 2)
+    req.on("end", first)
+    req.on("end", second)
+    assert req.listeners("end") == [first, second]
+    with pytest.raises(TypeError, match="callables"):
+        req.on("end", "nope")  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [200, 204, 304, 404, 299])
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_a_remembered_header_set_sends_what_the_first_one_sent(
+    status: int, chunked: bool
+) -> None:
+    server = vestespy.Server(("127.0.0.1", 8080))
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        res.status = status
+        res.headers["X-One"] = "1"
+        res.headers["Content-Length"] = "999"  # replaced by the real one
+        if chunked:
+            res.headers["Transfer-Encoding"] = "chunked"
+        res.send_all(req.url)
+
+    server.on("request", onrequest)
+    first = await call(server, "GET", "/a")
+    again = await call(server, "GET", "/bb")
+    for answer, body in ((first, b"/a"), (again, b"/bb")):
+        names = [name for name, _ in answer.headers]
+        sized = status not in (204, 304) and not chunked
+        assert (b"content-length" in names) is sized
+        if sized:
+            assert answer.header("content-length") == str(len(body))
+        assert answer.header("x-one") == "1"
+        assert answer.headers.count((b"content-length", b"999")) == 0
+
+
+@pytest.mark.anyio
+async def test_the_exchange_builds_request_response_and_event_as_their_classes_do() -> None:
+    server = vestespy.Server(("127.0.0.1", 8080))
+    seen: dict[str, Any] = {}
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        async def onend(ev: Event, req: Req, res: Res) -> None:
+            seen["end"] = ev
+            res.send_all("ok")
+
+        seen.update(request=req, response=res, event=ev)
+        req.on("end", onend)
+
+    server.on("request", onrequest)
+    await call(server, "GET", "/a%20b/c")
+    req, res = seen["request"], seen["response"]
+    built = vestespy.Request(req.scope, server)
+    assert req.url == built.url == "/a%20b/c"
+    assert {k: v for k, v in vars(req).items() if k not in ("_events", "_route", "url")} == {
+        k: v for k, v in vars(built).items() if k != "url"
+    }
+    fresh = vestespy.Response(req, server)
+    assert type(res.headers) is type(fresh.headers)
+    assert set(vars(res)) - {"_buffer", "alive", "_pending"} == set(vars(fresh))
+    assert (res.request, res.server) == (fresh.request, fresh.server)
+    for ev, source, name in ((seen["event"], server, "request"), (seen["end"], req, "end")):
+        assert vars(ev) == vars(Event(source, name))
+        assert ev.propagate and ev.get("x", None) is None
+
+
+def _in_order(ev: Event, req: Req, res: Res, id: str, slug: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+def _swapped(ev: Event, req: Req, res: Res, slug: str, id: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+def _keywords(ev: Event, req: Req, res: Res, **params: str) -> None:
+    res.send_all(f"{params['id']}|{params['slug']}")
+
+
+async def _in_order_async(ev: Event, req: Req, res: Res, id: str, slug: str) -> None:  # noqa: A002
+    res.send_all(f"{id}|{slug}")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("handler", [_in_order, _swapped, _keywords, _in_order_async])
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+async def test_groups_passed_by_position_are_the_keywords_values(
+    handler: Callable[..., Any], mode: Any
+) -> None:
+    from microrest.adapters.vestespy.exchange import POSITIONAL, _passing
+
+    server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+    dispatcher = Dispatcher()
+    dispatcher.register("/u/:id/p/(?P<slug>[^/]+)", handler)
+    server.on("request", dispatcher.as_handler())
+    answer = await call(server, "GET", "/u/42/p/hello-world")
+    assert (answer.status, answer.body) == (200, b"42|hello-world")
+    positional = _passing(dispatcher.patterns[0]) == POSITIONAL
+    assert positional is (handler in (_in_order, _in_order_async))
+
+
+@pytest.mark.anyio
+async def test_an_optional_group_that_took_no_part_is_none_either_way() -> None:
+    from microrest.adapters.vestespy.exchange import POSITIONAL, _passing
+
+    got: list[Any] = []
+
+    def by_position(ev: Event, req: Req, res: Res, x: Any) -> None:
+        got.append(x)
+        res.send_all("ok")
+
+    def by_keyword(ev: Event, req: Req, res: Res, **params: Any) -> None:
+        got.append(params["x"])
+        res.send_all("ok")
+
+    for handler in (by_position, by_keyword):
+        server = vestespy.Server(("127.0.0.1", 8080))
+        dispatcher = Dispatcher()
+        dispatcher.register("/o(?P<x>a)?", handler)
+        server.on("request", dispatcher.as_handler())
+        assert (await call(server, "GET", "/o")).status == 200
+        assert (await call(server, "GET", "/oa")).status == 200
+        assert (_passing(dispatcher.patterns[0]) == POSITIONAL) is (handler is by_position)
+    assert got == [None, "a", None, "a"]
+
+
+@pytest.mark.parametrize("name", ["Content-Type", " X-Padded ", "x-lower", "ÄÖ-Name"])
+def test_a_remembered_header_name_stores_what_the_first_set_stored(name: str) -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    first, again = Headers(), Headers()
+    first[name] = " value "
+    again[name] = "other"
+    key = name.strip().lower()
+    assert first._data == {key: ("value", name.strip())}
+    assert again._data == {key: ("other", name.strip())}
+    assert first[name.strip().upper()] == "value"
