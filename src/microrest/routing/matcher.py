@@ -229,20 +229,35 @@ class Router:
             if route is not None:
                 return route, {}, _NO_GROUPS
             return WRONG_METHOD
-        params: dict[str, Any] = {}
         parts = path.split("/")
-        leaf = _first_matching_leaf(self.root, parts, 1, len(parts), params)
-        if leaf is not None:
-            route = leaf.by_method.get(method)
-            if route is None:
-                route = leaf.any
-            if route is not None:
-                return route, params, _NO_GROUPS
-            return WRONG_METHOD
-        for first, leaf in self._regexes_for(parts):
-            found = _regex_match(first, path)
+        root = self.root
+        # The trie walked only when it holds templates: an app of regex routes alone (web.py,
+        # VestesPy) skips a call that could only miss.
+        if root.static or root.dynamic or root.rest or root.leaf is not None:
+            params: dict[str, Any] = {}
+            leaf = _first_matching_leaf(root, parts, 1, len(parts), params)
+            if leaf is not None:
+                route = leaf.by_method.get(method)
+                if route is None:
+                    route = leaf.any
+                if route is not None:
+                    return route, params, _NO_GROUPS
+                return WRONG_METHOD
+        # _regexes_for, _regex_match (for a route without a mount prefix) and Leaf.get
+        # inlined: three calls less on a regex route, and the empty trie's walk skipped above
+        # (VestesPy param 85.9k -> 83.5k, web.py param 70.1k -> 67.6k instructions, callgrind).
+        if len(parts) > 1 and not parts[0]:
+            regexes = self._regex_by_segment.get(parts[1], self._regex_any)
+        else:
+            regexes = self._regex_any
+        for first, leaf in regexes:
+            regex = first.regex
+            assert regex is not None  # (regex routes only in these lists)
+            found = _regex_match(first, path) if first.prefix else regex.fullmatch(path)
             if found is not None:
-                route = leaf.get(method)
+                route = leaf.by_method.get(method)
+                if route is None:
+                    route = leaf.any
                 if route is not None:
                     return route, found.groupdict(), found.groups()
                 return WRONG_METHOD
