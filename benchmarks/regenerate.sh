@@ -7,9 +7,13 @@
 #   PLAN_ONLY=1 benchmarks/regenerate.sh  # only the planned duration
 #   QUICK=1 benchmarks/regenerate.sh      # a few minutes, to try the pipeline: writes a trial
 #                                         # page to benchmarks/results/, not docs/
+#   STEPS=instructions,profile benchmarks/regenerate.sh   # some steps only (the deterministic
+#   STEPS=e2e,page benchmarks/regenerate.sh               # ones can run beside other work; e2e
+#                                                         # needs an idle machine); the page is
+#                                                         # built from the JSON files present
 #
 # Settings (environment): PYTHON (default .venv/bin/python), OUT_DIR for the JSON (default
-# benchmarks/results, git-ignored), APPS, ROUTES, REQUESTS (callgrind), JOBS (callgrind runs at
+# benchmarks/results, git-ignored), APPS, E2E_APPS (default APPS), ROUTES, REQUESTS (callgrind), JOBS (callgrind runs at
 # once), INSTR_SCENARIOS (default: every scenario of each app), E2E_SCENARIOS, REPEATS, DURATION, WARMUP, LATENCY, WAIT_IDLE, PROFILE_APPS,
 # INPROCESS=1 to add the timed in-process tables (inprocess.py, about 10 more minutes).
 # Needs valgrind and wrk (apt-get install -y valgrind wrk) and the bench extra.
@@ -30,6 +34,7 @@ WARMUP=${WARMUP:-1}
 LATENCY=${LATENCY:-3}
 WAIT_IDLE=${WAIT_IDLE:-60}
 PROFILE_APPS=${PROFILE_APPS:-raw,microrest}
+STEPS=${STEPS:-instructions,profile,e2e,page}
 PROFILE_ROUNDS=${PROFILE_ROUNDS:-25}
 PROFILE_REQUESTS=${PROFILE_REQUESTS:-400}
 PAGE=${PAGE:-docs/performance.md}
@@ -44,11 +49,12 @@ if [ "${QUICK:-}" = 1 ]; then
     cp docs/performance.md "$PAGE"
 fi
 SVG=$(dirname "$PAGE")/performance.svg
+E2E_APPS=${E2E_APPS:-$APPS}
 
 INSTRUCTIONS="benchmarks/instructions.py --apps $APPS --routes $ROUTES --requests $REQUESTS --jobs $JOBS --json $OUT_DIR/instructions.json"
 if [ -n "$INSTR_SCENARIOS" ]; then INSTRUCTIONS="$INSTRUCTIONS --scenarios $INSTR_SCENARIOS"; fi
 PROFILE="benchmarks/profile_layers.py --apps $PROFILE_APPS --routes $ROUTES --rounds $PROFILE_ROUNDS --requests $PROFILE_REQUESTS --json $OUT_DIR/profile.json"
-E2E="benchmarks/e2e.py --apps $APPS --scenarios $E2E_SCENARIOS --routes $ROUTES --repeats $REPEATS --duration $DURATION --warmup $WARMUP --latency-duration $LATENCY --wait-idle $WAIT_IDLE --json $OUT_DIR/e2e.json"
+E2E="benchmarks/e2e.py --apps $E2E_APPS --scenarios $E2E_SCENARIOS --routes $ROUTES --repeats $REPEATS --duration $DURATION --warmup $WARMUP --latency-duration $LATENCY --wait-idle $WAIT_IDLE --json $OUT_DIR/e2e.json"
 INPROC="benchmarks/inprocess.py --routes 10,$ROUTES,1000 --apps $APPS --repeats 9 --batch-ms 30 --json $OUT_DIR/inprocess.json"
 CHART="benchmarks/chart.py --instructions $OUT_DIR/instructions.json --e2e $OUT_DIR/e2e.json --out $SVG"
 
@@ -70,9 +76,14 @@ run() {
     echo "== $*" >&2
     "$@" || echo "regenerate: WARNING: '$2' exited with $?; see above and the page" >&2
 }
-run $PYTHON $INSTRUCTIONS
-run $PYTHON $PROFILE >/dev/null
-run $PYTHON $E2E >"$OUT_DIR/e2e.md"
+step() { case ",$STEPS," in *",$1,"*) return 0 ;; esac; return 1; }
+if step instructions; then run $PYTHON $INSTRUCTIONS; fi
+if step profile; then run $PYTHON $PROFILE >/dev/null; fi
+if step e2e; then run $PYTHON $E2E >"$OUT_DIR/e2e.md"; fi
+if ! step page; then
+    echo "regenerate: steps $STEPS done in $(( ($(date +%s) - start) / 60 )) min" >&2
+    exit 0
+fi
 set -- \
     --command "benchmarks/regenerate.sh   # which ran:" \
     --command ".venv/bin/python $INSTRUCTIONS" \

@@ -371,3 +371,20 @@ def test_regenerate_plans_the_final_run_without_running_it() -> None:
     # 9 apps and 43 pairs with the bench extra installed; fewer without Falcon or BlackSheep
     assert re.search(r"e2e: \d apps, \d+ app x scenario pairs, 5 interleaved rounds", done.stderr)
     assert re.search(r"instructions: \d+ app x scenario pairs, \d+ callgrind runs", done.stderr)
+
+
+def test_regenerate_runs_only_the_steps_asked_for(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "STEPS": "none"}
+    env["PYTHONPATH"] = ":".join(p for p in sys.path if p)
+    env["OUT_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        ["sh", str(ROOT / "benchmarks" / "regenerate.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert "regenerate: steps none done" in done.stderr
+    assert "== " not in done.stderr  # no tool ran
+    assert list(tmp_path.iterdir()) == []  # and no page was written
