@@ -172,3 +172,40 @@ def test_uploaded_files_are_closed_after_every_kind_of_answer(mode: Any) -> None
     assert (answer.status, answer.body) == (200, b"hello")
     assert _get(app, "POST", "/fail", headers=FORM, chunks=[UPLOAD]).status == 500
     assert len(kept) == 3 and all(handle.closed for handle in kept)
+
+
+def _slots(req: Any) -> dict[str, Any]:
+    return {name: getattr(req, name, "<unset>") for name in xio.Request.__slots__}
+
+
+@pytest.mark.parametrize("path", ["/plain", "/items/7", "/items/7/more"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_the_endpoints_inline_request_is_the_one_from_scope_builds(path: str, method: str) -> None:
+    # The bodiless endpoint builds req itself (Request.from_scope inlined): same slots set,
+    # same values, as from_scope gives.
+    from microrest.adapters.xio.request import Request
+
+    seen: list[Any] = []
+
+    def handler(req: Any) -> str:
+        seen.append(_slots(req))
+        return "ok"
+
+    app = xio.app(sync_handlers="inline", serve_clients=False)
+    app.bind("www/plain", handler)
+    app.bind("www/items/:id", handler)
+    assert _get(app, method, path).status == 200
+    scope = {"method": method, "path": path, "client": ("127.0.0.1", 50000)}
+    route, params, _ = app.asgi.router.lookup(method, path)  # type: ignore[misc]
+    scope.update(path_params=params, route=route)
+    endpoint = route.endpoint.__self__
+    rest = params.get("xio_rest", "")
+    context = endpoint.context_of(scope) if endpoint.captures else None
+    built = Request.from_scope(scope, method, None, rest, {}, None, None, app.verify_token, context)
+    expected = _slots(built)
+    got = seen[0]
+    assert got.keys() == expected.keys()
+    for name in xio.Request.__slots__:
+        if name in ("scope", "_verify"):
+            continue  # the scope the endpoint saw is another dict; the verifier is equal
+        assert got[name] == expected[name], name

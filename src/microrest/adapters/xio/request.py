@@ -83,6 +83,7 @@ def parse_query(query_string: bytes | str) -> dict[str, Any]:
 
 
 _PLAIN = STANDARD_METHODS - {"HEAD"}
+_LAZY = frozenset({"context", "fullpath"})
 
 
 def split_method(method: str, xmethod: str | None = None) -> tuple[str, str | None]:
@@ -169,9 +170,9 @@ class Request:
         "method",
         "xmethod",
         "path",
-        "_fullpath",
+        "fullpath",
         "data",
-        "_context",
+        "context",
         "_response",
         "body",
         "http",
@@ -181,7 +182,6 @@ class Request:
         "_cookie",
         "_client",
         "_verify",
-        "_captures",
     )
 
     def __init__(
@@ -200,13 +200,13 @@ class Request:
     ) -> None:
         self.method, self.xmethod = split_method(method, xmethod)
         self.path = path
-        self._fullpath: str | None = path
+        self.fullpath = path
         self._query: Any = {} if query is None else query
         self.data: Any = {} if data is None else data
         self._headers: Headers | None = (
             headers if isinstance(headers, Headers) else Headers(headers or {})
         )
-        self._context: dict[str, Any] | None = {} if context is None else context
+        self.context: dict[str, Any] = {} if context is None else context
         self._response: Response | None = None
         self.body = body
         self.http = http
@@ -214,7 +214,6 @@ class Request:
         self._cookie: Cookies | None = None
         self._client: Caller | None = None
         self._verify = verify
-        self._captures: Any = ()
 
     @classmethod
     def from_scope(
@@ -227,22 +226,22 @@ class Request:
         body: bytes | None,
         http: Any,
         verify: Any,
-        captures: Any,
+        context: dict[str, Any] | None,
     ) -> Request:
-        """A request over HTTP: ``context``, ``fullpath``, the query, headers and cookies are
-        made from the scope when first read (the hot path builds nothing a handler does not
-        ask for); ``captures`` pairs each route placeholder with its ``:name`` segment.
-        Measured (callgrind, 200 routes, PYTHONHASHSEED=0): the context dict and the full
-        path built per request cost about 1.5k instructions on a request reading neither."""
+        """A request over HTTP. ``fullpath``, the query, headers and cookies, and ``context``
+        when None is given, are made from the scope when first read (``__getattr__`` fills
+        the unset slot): the hot path builds nothing a handler does not ask for. Measured
+        (callgrind, 200 routes, PYTHONHASHSEED=0): the context dict and the full path built
+        per request cost about 1.5k instructions on a request reading neither."""
         req = cls.__new__(cls)
         if xmethod is None and method in _PLAIN:
             req.method, req.xmethod = method, None
         else:
             req.method, req.xmethod = split_method(method, xmethod)
         req.path = path
-        req._fullpath = None
         req.data = data
-        req._context = None
+        if context is not None:
+            req.context = context
         req._response = None
         req.body = body
         req.http = http
@@ -252,44 +251,20 @@ class Request:
         req._cookie = None
         req._client = None
         req._verify = verify
-        req._captures = captures
         return req
 
-    @property
-    def context(self) -> dict[str, Any]:
-        """``:name`` captures and ``remote_addr`` (over HTTP, made on first read)."""
-        context = self._context
-        if context is None:
-            context = self._context = {}
-            scope = self.scope
-            if scope is not None:
-                values = scope["path_params"]
-                for placeholder, name in self._captures:
-                    context[name] = values[placeholder]
-                client = scope.get("client")
-                context["remote_addr"] = client[0] if client else None
-        return context
-
-    @context.setter
-    def context(self, value: dict[str, Any]) -> None:
-        self._context = value
-
-    @property
-    def fullpath(self) -> str:
-        """The full path from the root (``www/items/7/x``); over HTTP, made on first read."""
-        fullpath = self._fullpath
-        if fullpath is None:
-            scope = self.scope
-            prefix = scope["route"].prefix  # a mounted (merged) app's routes carry their prefix
-            path = scope["path"]
-            fullpath = self._fullpath = "www" + (path[len(prefix) :] if prefix else path).rstrip(
-                "/"
-            )
-        return fullpath
-
-    @fullpath.setter
-    def fullpath(self, value: str) -> None:
-        self._fullpath = value
+    def _lazy(self, name: str) -> Any:
+        """``context`` and ``fullpath`` of a request over HTTP, made on first read."""
+        scope = self.scope
+        if name == "context":
+            # No route parameter (the endpoint passes those), so only the client's address.
+            client = scope.get("client")
+            self.context = {"remote_addr": client[0] if client else None}
+            return self.context
+        prefix = scope["route"].prefix  # a mounted (merged) app's routes carry their prefix
+        path = scope["path"]
+        self.fullpath = "www" + (path[len(prefix) :] if prefix else path).rstrip("/")
+        return self.fullpath
 
     @property
     def response(self) -> Response:
@@ -323,7 +298,10 @@ class Request:
 
     def __getattr__(self, name: str) -> Any:
         # req.GET, req.POST, req.MYMETHOD...: True for the current method; any other name
-        # reads None, so a handler testing a flag never raises.
+        # reads None, so a handler testing a flag never raises. Over HTTP, context and
+        # fullpath are unset slots until first read: made here then.
+        if name in _LAZY and self.scope is not None:
+            return self._lazy(name)
         if name.isupper():
             return name == self.method or name == self.xmethod
         if name.startswith("_"):

@@ -20,11 +20,13 @@ from .about import XioError, about_of, allow_header, allowed_methods, check_requ
 from .request import PASS, Request
 
 __all__ = [
+    "SETTLED",
     "Resource",
     "Result",
     "call_handler",
     "error_of",
     "media_type_of_value",
+    "shaped",
     "split_path",
 ]
 
@@ -178,7 +180,7 @@ def media_type_of_value(value: Any) -> str | None:
 
 
 #: The types of the usual handler values: no PASS, resource, stream or generator to look at.
-_SETTLED = frozenset({str, dict, list, bytes, int, float, bool, type(None)})
+SETTLED = frozenset({str, dict, list, bytes, int, float, bool, type(None)})
 
 
 def _materialise(value: Any) -> Any:
@@ -424,7 +426,7 @@ class Resource(_Verbs):
             value = self._answer(req)
         except Exception as exc:
             return self._failed(req, exc)
-        return _shaped(req, value)
+        return shaped(req, value)
 
     def _failed(self, req: Request, exc: Exception) -> Result:
         """The answer to a handler's exception: its status when it carries one, else a 500."""
@@ -469,7 +471,7 @@ class Resource(_Verbs):
                     req.response.headers["Allow"] = allow_header(options)
                 raise
         value = self.handler(req)
-        if type(value) in _SETTLED:
+        if type(value) in SETTLED:
             # Nothing below applies to text, JSON values, bytes or None. Measured (callgrind,
             # plaintext to a small app, PYTHONHASHSEED=0): 50.2k -> 48.6k instructions.
             return value
@@ -542,7 +544,7 @@ def _checked_method(req: Request) -> str:
     return req.xmethod or req.method
 
 
-def _shaped(req: Request, value: Any) -> Any:
+def shaped(req: Request, value: Any) -> Any:
     """The handler's value, or a ``Result`` when the handler set something on ``req.response``."""
     response = req._response
     if response is None or isinstance(value, Result):
@@ -568,8 +570,8 @@ def call_handler(node: Resource, handler: Handler, req: Request) -> Any:
     slow generic path, about 0.2k instructions each)."""
     try:
         value = handler(req)
-        if type(value) not in _SETTLED:
+        if type(value) not in SETTLED:
             value = node._unsettled(req, value)
     except Exception as exc:
         return node._failed(req, exc)
-    return _shaped(req, value)
+    return shaped(req, value)
