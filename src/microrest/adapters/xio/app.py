@@ -402,8 +402,16 @@ class _Endpoint:
         req.xmethod = None
         req.path = rest
         req.data = {}
-        if self.captures:
-            req.context = self.context_of(scope)
+        captures = self.captures
+        if captures:
+            # context_of() inlined: a call less on every route with parameters (0.5k).
+            values = scope["path_params"]
+            context: dict[str, Any] = {}
+            for placeholder, name in captures:
+                context[name] = values[placeholder]
+            client = scope.get("client")
+            context["remote_addr"] = client[0] if client else None
+            req.context = context
         req._response = None
         req.body = None
         req.http = None
@@ -429,6 +437,13 @@ class _Endpoint:
             else:
                 if req._response is not None:
                     value = shaped(req, value)
+            if type(value) is dict and method != "OPTIONS":
+                # finish() inlined for the commonest answer, a JSON object (0.5k).
+                body = json_dumps(value)
+                length = (b"content-length", str(len(body)).encode())
+                if self.cors:
+                    return 200, [length, (b"content-type", JSON_TYPE), CORS_RAW], body
+                return 200, [length, (b"content-type", JSON_TYPE)], body
             return self.finish(value, method)
         func, args = self.responder(req, rest, method)
         if self.inline:
