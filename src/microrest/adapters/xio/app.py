@@ -350,10 +350,12 @@ class _Endpoint:
     endpoint, plaintext 72.2k -> 64.4k, param 88.5k -> 83.8k, echo 103.1k -> 98.0k
     instructions a request.
 
-    An object with slots, not closures: the closures, their cells and bound methods made
-    about 30 objects per route, 18.5k for the benchmark's 200 routes against 3.1k for the
-    core's. Every collection the garbage collector runs while the app serves walks them;
-    with this object (and shared bound methods) there are ...
+    An object with slots, not closures: five closures with their cells and bound methods made
+    about 30 objects per route, 18.5k for the benchmark's 200 routes (the raw endpoint's one
+    closure 12.3k, the core's routes 3.1k), and every full collection the garbage collector
+    runs while the app serves walks them all; with this object and bound methods shared by
+    every route, 8.2k. With the request built and the handler called inline (below), without
+    the driver's setup: plaintext 40.0k -> 36.2k, param 59.1k -> 54.3k instructions.
     """
 
     __slots__ = (
