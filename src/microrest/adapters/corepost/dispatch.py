@@ -165,6 +165,7 @@ class Dispatcher:
                     raise
                 if facade.streamer is not None:
                     await facade.streamer.close()
+                    del scope[FACADE_KEY]
                     return
             else:
                 concurrency = owner.app.concurrency
@@ -191,11 +192,17 @@ class Dispatcher:
                         }
                     )
                     await send({"type": "http.response.body", "body": body})
+                    del scope[FACADE_KEY]
                     return
             answer = render_result(facade, result, spec.is_async)
             if response_filters:
                 apply_filters(response_filters, facade, answer)
             await to_core(facade, answer)(scope, receive, send)
+            # Answered: the facade leaves the scope (an error keeps it there for the error
+            # handlers). scope -> facade -> scope is a reference cycle, freed only by the
+            # cyclic collector: 13 objects per request left to it cost 5.5k instructions per
+            # param request (callgrind); taken apart here, reference counting frees them.
+            del scope[FACADE_KEY]
         finally:
             # Only a form body leaves something to release (its uploaded files); the core
             # Request parses one for these media types alone. The close() coroutine on every
