@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ...errors import NotFound, NotImplementedHTTP, RouteConflict, UnsupportedMediaType
-from ...toolkit import source_of
+from ...toolkit import NO_BODY_STATUSES, source_of
 from .body import FORM_TYPES, read_body
+from .convert import JSON
 from .enums import MediaType
 from .handler import HandlerSpec
-from .outcome import apply_filters, fast_answer, render_result, to_core
+from .outcome import TEXT, apply_filters, fast_answer, render_result, stdlib_json, to_core
 from .request import CorePostRequest
 from .response import Response
 
@@ -36,6 +38,8 @@ _PLAIN_RESULTS = frozenset({dict, list, tuple, str, bytes, int, float, bool, typ
 _NO_PARAMS: dict[str, Any] = {}  # never changed: only ever unpacked or copied
 _TEMPLATE_PARAM = re.compile(r"\{([A-Za-z_]\w*)")
 _new = object.__new__
+_TEXT_TYPE = TEXT.encode("latin-1")
+_JSON_TYPE = JSON.encode("latin-1")
 
 
 # Raw Content-Type values already seen -> their media type. The few a client uses come back on
@@ -59,7 +63,16 @@ def _content_type(scope: Scope) -> str:
 class Dispatcher:
     """The endpoint of one (URL, method): its handlers by accepted media type."""
 
-    __slots__ = ("owner", "method", "pattern", "handlers", "only", "post_codes", "path_names")
+    __slots__ = (
+        "owner",
+        "method",
+        "pattern",
+        "handlers",
+        "only",
+        "post_codes",
+        "path_names",
+        "inline",
+    )
 
     def __init__(self, owner: CorePostApp, method: str, pattern: str) -> None:
         self.owner = owner
@@ -69,6 +82,7 @@ class Dispatcher:
         self.only: HandlerSpec | None = None
         self.post_codes = False  # some handler answers POST with another status than 201
         self.path_names = frozenset(_TEMPLATE_PARAM.findall(pattern))  # the path's arguments
+        self.inline = owner.app.concurrency.mode == "inline"  # sync handlers called in place
 
     def add(self, accepts: tuple[str, ...], spec: HandlerSpec) -> None:
         for media_type in accepts:
@@ -107,6 +121,7 @@ class Dispatcher:
         facade._request = None
         facade.method = method = scope["method"]
         facade.stream_send = None
+        facade.touched = False
         scope[FACADE_KEY] = facade
         if owner.request_filters:
             for item in owner.request_filters:
@@ -127,8 +142,16 @@ class Dispatcher:
         elif spec is None:
             spec = self._select(_content_type(scope))
         params = scope.get("path_params") or _NO_PARAMS
-        if document or facade._args is not None or scope.get("query_string"):
-            kwargs: dict[str, Any] = dict(params)
+        query = facade._args is not None or scope.get("query_string")
+        if document and not params and not query and spec.takes_any:
+            # The document's keys alone, and a handler that takes any keyword (none
+            # required): the check could only drop a key named like the request parameter.
+            # Passed as they are (the handler's ``**`` makes its own dict, so request.json is
+            # never changed): no copy, no args dict, no check (echo 99.7k -> 96.4k
+            # instructions per request, callgrind).
+            kwargs = document if spec.request_name not in document else _checked(spec, document)
+        elif document or query:
+            kwargs = dict(params)
             for key, values in facade.args.items():
                 if key not in kwargs and values:
                     kwargs[key] = values[0]
@@ -147,8 +170,7 @@ class Dispatcher:
             # before the facade stopped wrapping the App in a coroutine of its own).
             kwargs = params
         else:
-            kwargs = dict(params)
-            spec.check(kwargs)
+            kwargs = _checked(spec, params)
         if self.post_codes:
             facade.post_code = spec.post_code
         response_filters = owner.response_filters
@@ -163,19 +185,51 @@ class Dispatcher:
                     if facade.streamer is not None:
                         await facade.streamer.abort()
                     raise
-                if facade.streamer is not None:
-                    await facade.streamer.close()
-                    del scope[FACADE_KEY]
-                    return
             else:
-                concurrency = owner.app.concurrency
-                if concurrency.mode == "inline":
+                if self.inline:
                     result = spec.func(facade, **kwargs)
                 else:
-                    result = await concurrency.run(spec.func, facade, **kwargs)
+                    result = await owner.app.concurrency.run(spec.func, facade, **kwargs)
                 if type(result) not in _PLAIN_RESULTS and inspect.isawaitable(result):
                     result = await result
-            if not response_filters and not facade.response_headers:
+            if response_filters:
+                pass
+            elif not facade.touched:
+                # Nothing written, no status or header set (each of those marks the facade
+                # touched), no filter: a str or a plain dict/list is sent as it is, here, in
+                # two messages. The status is the method's default, which carries a body.
+                kind = type(result)
+                body: bytes | None = None
+                if kind is str:
+                    body = result.encode("utf-8")
+                    content_type = _TEXT_TYPE
+                elif (kind is dict or kind is list) and _json_accepted(scope["headers"]):
+                    body = stdlib_json(result)
+                    content_type = _JSON_TYPE
+                status = 200
+                if method == "POST":  # the handler's default for a POST (201, or 200)
+                    status = spec.post_code
+                    if status < 200 or status in NO_BODY_STATUSES:
+                        body = None
+                if body is not None:
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": status,
+                            "headers": [
+                                (b"content-length", str(len(body)).encode()),
+                                (b"content-type", content_type),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    del scope[FACADE_KEY]  # see the end of this method
+                    return
+            elif facade.streamer is not None:
+                await facade.streamer.close()
+                del scope[FACADE_KEY]
+                return
+            elif not facade.response_headers:
                 fast = fast_answer(facade, result)
                 if fast is not None:
                     # The two messages send_buffered(answer_headers(...)) would send, sent
@@ -209,3 +263,19 @@ class Dispatcher:
             # other body cost 1.8k instructions per echo request (callgrind).
             if forms and document is not None:
                 await facade.request.close()
+
+
+def _checked(spec: HandlerSpec, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``kwargs`` that passed ``spec.check``."""
+    copy = dict(kwargs)
+    spec.check(copy)
+    return copy
+
+
+def _json_accepted(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether the client takes the JSON that negotiation picks when it does not care: no
+    Accept header (the first one is the one read), ``*/*`` or ``application/json``."""
+    for name, value in headers:
+        if name == b"accept":
+            return value == b"*/*" or value == b"application/json"
+    return True
