@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 from ...responses import Response as CoreResponse
 from ...toolkit import NO_BODY_STATUSES
-from .convert import JSON, negotiate, to_plain
+from .convert import negotiate, to_plain
 from .headers import HeaderDict
 from .request import CorePostRequest
 from .response import Response
@@ -26,7 +26,6 @@ __all__ = [
     "TEXT",
     "TEXT_HEADERS",
     "apply_filters",
-    "fast_answer",
     "merged_headers",
     "render_result",
     "stdlib_json",
@@ -62,8 +61,6 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
-_TEXT_TYPE = TEXT.encode("latin-1")
-_JSON_TYPE = JSON.encode("latin-1")
 
 
 def _chunk_encoder() -> Any:
@@ -178,35 +175,6 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
         return None
     # plain (proved by either walk): what json.dumps writes, from the same C encoder
     return "".join(_encode_chunks(data, 0)).encode("utf-8")
-
-
-def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes] | None:
-    """(status, content type, body) of the common results, or None for the general path.
-
-    Only used when no response filter and no ``setHeader`` can change the answer, and only
-    for results the general path sends with ``Content-Length`` and one ``Content-Type``:
-    text, and plain dicts/lists the client takes as JSON. The caller sends exactly what
-    ``render_result`` + ``to_core`` would, without building the response objects.
-    """
-    if facade.startedWriting or facade.finished:
-        return None
-    code = (
-        facade._code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
-    )
-    if code < 200 or code in NO_BODY_STATUSES:  # body_allowed(), without a call on the hot path
-        return None
-    kind = type(result)
-    if kind is str:
-        return code, _TEXT_TYPE, result.encode("utf-8")
-    if kind is dict or kind is list:
-        for name, value in facade._scope["headers"]:
-            if name == b"accept":
-                if value != b"*/*" and value != b"application/json":
-                    return None
-                break
-        body = stdlib_json(result)
-        return None if body is None else (code, _JSON_TYPE, body)
-    return None
 
 
 def apply_filters(filters: tuple[Any, ...], facade: CorePostRequest, response: Response) -> None:

@@ -69,8 +69,8 @@ class CorePostRequest:
     # ``stream_send`` is a slot (not a class default like the rest) because the dispatcher sets
     # it on every async call: as an instance attribute it created the instance dict on every
     # request.
-    # ``touched``: set by whatever changes the answer (a status, a header, a write, finish),
-    # so the dispatcher asks one slot instead of five class defaults before its shortcut.
+    # ``touched``: set by whatever changes the answer's shape (a header, a write, finish), so
+    # the dispatcher asks one slot instead of four class defaults before its shortcut.
     __slots__ = ("_scope", "_receive", "_request", "method", "stream_send", "touched", "__dict__")
 
     path: str = _RawPath()  # type: ignore[assignment]
@@ -196,14 +196,12 @@ class CorePostRequest:
     def code(self, value: int) -> None:
         self._code = int(value)
         self.code_set = True
-        self.touched = True
 
     def setResponseCode(self, code: int, message: bytes | str | None = None) -> None:  # noqa: N802
         """Set the status; a handler that does so keeps it (no POST 201 override)."""
         # the code setter's body, not a call to it: one frame less (echo handler)
         self._code = int(code)
         self.code_set = True
-        self.touched = True
 
     def setHeader(self, name: str, value: str) -> None:  # noqa: N802
         """Set a response header, replacing an earlier value of the same name."""
