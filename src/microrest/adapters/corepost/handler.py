@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from types import FunctionType, MethodType
 from typing import Any
 
 from ...errors import BadRequest, ConfigurationError
@@ -19,6 +20,14 @@ __all__ = ["ArgumentError", "HandlerSpec"]
 
 class ArgumentError(BadRequest):
     """400 raised by the framework itself: missing or unexpected arguments, failed validation."""
+
+
+def _copies_keywords(func: Callable[..., Any]) -> bool:
+    """Whether ``func(**kwargs)`` is a Python function's call (a C callable could keep or
+    change the very dict it is given)."""
+    if isinstance(func, MethodType):
+        func = func.__func__
+    return isinstance(func, FunctionType)
 
 
 class HandlerSpec:
@@ -35,6 +44,7 @@ class HandlerSpec:
         "source",
         "post_code",
         "fits_path",
+        "takes_any",
     )
 
     def __init__(
@@ -81,6 +91,10 @@ class HandlerSpec:
         self.required = tuple(required)
         self.accepted = frozenset(accepted)
         self.var_keyword = var_keyword
+        # ``check`` passes any keywords but one named like the request parameter (it drops that
+        # one), and calling the handler with ``**kwargs`` cannot change the dict passed: a
+        # Python function's ``**`` (or named parameters) take copies.
+        self.takes_any = var_keyword and not required and _copies_keywords(func)
         self.fits_path = False  # set by the dispatcher: fits(its path's argument names)
 
     def fits(self, names: frozenset[str]) -> bool:

@@ -10,9 +10,14 @@ import json
 import json.encoder
 from typing import Any
 
+try:  # optional (the "speed" extra): the same bytes without it, from the stdlib's encoder
+    from orjson import dumps as _orjson_dumps
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson_dumps = None  # type: ignore[assignment]
+
 from ...responses import Response as CoreResponse
 from ...toolkit import NO_BODY_STATUSES
-from .convert import JSON, negotiate, to_plain
+from .convert import negotiate, to_plain
 from .headers import HeaderDict
 from .request import CorePostRequest
 from .response import Response
@@ -21,9 +26,9 @@ __all__ = [
     "TEXT",
     "TEXT_HEADERS",
     "apply_filters",
-    "fast_answer",
     "merged_headers",
     "render_result",
+    "stdlib_json",
     "to_core",
 ]
 
@@ -56,8 +61,6 @@ def render_result(facade: CorePostRequest, result: Any, is_async: bool) -> Respo
 
 
 _PRIMITIVES = frozenset({str, int, float, bool, type(None)})
-_TEXT_TYPE = TEXT.encode("latin-1")
-_JSON_TYPE = JSON.encode("latin-1")
 
 
 def _chunk_encoder() -> Any:
@@ -103,34 +106,108 @@ def _is_plain(data: dict[Any, Any] | list[Any], depth: int) -> bool:
     return True
 
 
-def fast_answer(facade: CorePostRequest, result: Any) -> tuple[int, bytes, bytes] | None:
-    """(status, content type, body) of the common results, or None for the general path.
+# What orjson writes exactly as json.dumps does, str aside (floats are not: "1e+16" against
+# "1e16", and NaN, which orjson writes as null).
+_ORJSON_SCALARS = frozenset({int, bool, type(None)})
+_NOT_ORJSON = -1  # not plain, or holds a float: the stdlib's encoder decides
+_SPACED_STRING = -2  # plain, no float, but a string holds "," or ":": the stdlib's encoder
 
-    Only used when no response filter and no ``setHeader`` can change the answer, and only
-    for results the general path sends with ``Content-Length`` and one ``Content-Type``:
-    text, and plain dicts/lists the client takes as JSON. The caller sends exactly what
-    ``render_result`` + ``to_core`` would, without building the response objects.
+
+def _separators(data: dict[Any, Any] | list[Any], depth: int) -> int:
+    """How many "," and ":" json.dumps writes between the items of ``data``, when it holds
+    only exact dicts, lists, str, int, bool and None, not nested deeper than ``_FAST_DEPTH``,
+    and no string value holding "," or ":" (``_SPACED_STRING`` if one does);
+    ``_NOT_ORJSON`` for anything else."""
+    if type(data) is dict:
+        count = 2 * len(data) - 1  # n colons, n - 1 commas
+        values: Any = data.values()
+    else:
+        count = len(data) - 1
+        values = data
+    if count < 0:  # empty
+        return 0
+    spaced = False
+    scalars = _ORJSON_SCALARS
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if "," in value or ":" in value:
+                spaced = True
+        elif kind not in scalars:
+            if (kind is not dict and kind is not list) or depth >= _FAST_DEPTH:
+                return _NOT_ORJSON
+            inner = _separators(value, depth + 1)
+            if inner < 0:
+                if inner == _NOT_ORJSON:
+                    return _NOT_ORJSON
+                spaced = True
+            else:
+                count += inner
+    return _SPACED_STRING if spaced else count
+
+
+def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
+    """``json.dumps(data).encode()`` for plain ``data`` (exact dicts, lists and primitives),
+    None for anything else.
+
+    With orjson, when it provably writes the same bytes but for the separators: ``data``
+    holds no float and no string value with "," or ":" (``_separators``), orjson accepts it
+    (str keys, 64-bit ints, no lone surrogate), and its output is ASCII without DEL (what
+    ``ensure_ascii`` leaves unescaped; the other control characters orjson escapes as
+    json.dumps does). A key holding "," or ":" shows in the length: the replaced text must be
+    exactly one space longer per separator ``_separators`` counted. Otherwise through the
+    stdlib's C encoder, built once (``_chunk_encoder``). The original's ", " and ": " format,
+    at about half the C encoder's cost: echo's document 18.3k -> 12.4k, param's 10k -> 7.1k
+    instructions (callgrind).
     """
-    if facade.startedWriting or facade.finished:
+    separators = _NOT_ORJSON
+    if _orjson_dumps is not None:
+        # _separators(data, 0), its top level here: a call less per answer (0.7k
+        # instructions, callgrind); keep the two alike
+        if type(data) is dict:
+            separators = 2 * len(data) - 1
+            values: Any = data.values()
+        else:
+            separators = len(data) - 1
+            values = data
+        if separators < 0:
+            separators = 0
+        spaced = False
+        scalars = _ORJSON_SCALARS
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if "," in value or ":" in value:
+                    spaced = True
+            elif kind not in scalars:
+                if kind is not dict and kind is not list:
+                    separators = _NOT_ORJSON
+                    break
+                inner = _separators(value, 1)
+                if inner < 0:
+                    if inner == _NOT_ORJSON:
+                        separators = _NOT_ORJSON
+                        break
+                    spaced = True
+                else:
+                    separators += inner
+        else:
+            if spaced:
+                separators = _SPACED_STRING
+    if separators >= 0:
+        try:
+            compact: bytes = _orjson_dumps(data)
+        except TypeError:  # a non-str key, an int past 64 bits, a lone surrogate
+            pass
+        else:
+            if compact.isascii() and 127 not in compact:
+                written = compact.replace(b",", b", ").replace(b":", b": ")
+                if len(written) - len(compact) == separators:
+                    return written
+    elif separators == _NOT_ORJSON and not _is_plain(data, 0):
         return None
-    code = (
-        facade._code if facade.code_set else (facade.post_code if facade.method == "POST" else 200)
-    )
-    if code < 200 or code in NO_BODY_STATUSES:  # body_allowed(), without a call on the hot path
-        return None
-    kind = type(result)
-    if kind is str:
-        return code, _TEXT_TYPE, result.encode("utf-8")
-    if kind is dict or kind is list:
-        if not _is_plain(result, 0):
-            return None
-        for name, value in facade._scope["headers"]:
-            if name == b"accept":
-                if value != b"*/*" and value != b"application/json":
-                    return None
-                break
-        return code, _JSON_TYPE, "".join(_encode_chunks(result, 0)).encode("utf-8")
-    return None
+    # plain (proved by either walk): what json.dumps writes, from the same C encoder
+    return "".join(_encode_chunks(data, 0)).encode("utf-8")
 
 
 def apply_filters(filters: tuple[Any, ...], facade: CorePostRequest, response: Response) -> None:

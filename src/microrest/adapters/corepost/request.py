@@ -69,7 +69,9 @@ class CorePostRequest:
     # ``stream_send`` is a slot (not a class default like the rest) because the dispatcher sets
     # it on every async call: as an instance attribute it created the instance dict on every
     # request.
-    __slots__ = ("_scope", "_receive", "_request", "method", "stream_send", "__dict__")
+    # ``touched``: set by whatever changes the answer's shape (a header, a write, finish), so
+    # the dispatcher asks one slot instead of four class defaults before its shortcut.
+    __slots__ = ("_scope", "_receive", "_request", "method", "stream_send", "touched", "__dict__")
 
     path: str = _RawPath()  # type: ignore[assignment]
     json: Any = None
@@ -95,6 +97,7 @@ class CorePostRequest:
         self.method: str = request.scope["method"]
         # where write() streams to: the dispatcher sets it for async handlers only
         self.stream_send: Callable[..., Any] | None = None
+        self.touched = False
 
     @property
     def request(self) -> Request:
@@ -196,7 +199,9 @@ class CorePostRequest:
 
     def setResponseCode(self, code: int, message: bytes | str | None = None) -> None:  # noqa: N802
         """Set the status; a handler that does so keeps it (no POST 201 override)."""
-        self.code = code
+        # the code setter's body, not a call to it: one frame less (echo handler)
+        self._code = int(code)
+        self.code_set = True
 
     def setHeader(self, name: str, value: str) -> None:  # noqa: N802
         """Set a response header, replacing an earlier value of the same name."""
@@ -204,6 +209,7 @@ class CorePostRequest:
         kept = [h for h in self.response_headers if h[0].lower() != lowered]
         kept.append((name, str(value)))
         self.response_headers = kept
+        self.touched = True
 
     def write(self, data: bytes | str) -> Written:
         """Send part of the body now (async handlers) or when the handler returns (sync ones).
@@ -223,6 +229,7 @@ class CorePostRequest:
                 self, self.stream_send, self._receive, self.stream_filters
             )
         self.startedWriting = True
+        self.touched = True
         if self.streamer is not None:
             self.streamer.push(chunk)
             return Written(self.streamer)
@@ -237,6 +244,7 @@ class CorePostRequest:
         if self.finished:
             return
         self.finished = True
+        self.touched = True
         if self.streamer is not None:
             self.streamer.push(None)
 
@@ -256,4 +264,5 @@ def facade_over(scope: Scope, receive: Receive) -> CorePostRequest:
     facade._request = None
     facade.method = scope["method"]
     facade.stream_send = None
+    facade.touched = False
     return facade
