@@ -122,6 +122,26 @@ def _check_arity(pattern: str | re.Pattern[str], endpoint: Callable[..., Any], r
         ) from None
 
 
+def _check_prepared(
+    pattern: str | re.Pattern[str], endpoint: Callable[..., Any], raw: bool
+) -> None:
+    """A prepared endpoint is called with ``(scope, receive)``."""
+    where = pattern if isinstance(pattern, str) else pattern.pattern
+    if raw:
+        raise ConfigurationError(f"route {where!r}: a route is raw or prepared, not both")
+    try:
+        signature = inspect.signature(endpoint)
+    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
+        return
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise ConfigurationError(
+            f"route {where!r}: the prepared endpoint {qualname_of(endpoint)} must take "
+            f"(scope, receive); its signature is {signature}"
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class RouteInfo:
     """One row of ``App.routes()``: a method on a path, who handles it and where it is."""
@@ -139,6 +159,9 @@ class Route:
 
     ``pattern`` is a template string or a compiled ``re.Pattern`` that must match the whole
     path (after ``prefix``, which mounting adds). ``raw`` endpoints are ASGI callables.
+    ``prepared`` endpoints take ``(scope, receive)`` and answer a ``(status, headers, body)``
+    triple or a core ``Response``, or an awaitable of one (see ``App._call_prepared``); they
+    are served on the raw-route branch, so ``raw`` is true for them too.
     """
 
     __slots__ = (
@@ -159,6 +182,7 @@ class Route:
         "auto_head",
         "auto_options",
         "openapi",
+        "prepared",
     )
 
     def __init__(
@@ -173,6 +197,7 @@ class Route:
         limits: Limits | None = None,
         trailing_slash: TrailingSlash | None = None,
         source: object = None,
+        prepared: bool = False,
     ) -> None:
         if not isinstance(pattern, (str, re.Pattern)):
             raise ConfigurationError(
@@ -180,7 +205,10 @@ class Route:
             )
         if not callable(endpoint):
             raise ConfigurationError(f"route {pattern!r}: endpoint {endpoint!r} is not callable")
-        self.check_endpoint(pattern, endpoint, raw)
+        if prepared:
+            _check_prepared(pattern, endpoint, raw)
+        else:
+            self.check_endpoint(pattern, endpoint, raw)
         if trailing_slash is not None and trailing_slash not in TRAILING_SLASH_POLICIES:
             raise ConfigurationError(
                 f"trailing_slash must be one of {TRAILING_SLASH_POLICIES}, got {trailing_slash!r}"
@@ -190,7 +218,10 @@ class Route:
         where = pattern if isinstance(pattern, str) else pattern.pattern
         self.methods = _normalise_methods(methods, where)
         self.name = name
-        self.raw = raw
+        # A prepared route takes the raw-route branch of dispatch (App._call_raw tells it
+        # apart), so ordinary routes pay nothing for the kind.
+        self.raw = raw or prepared
+        self.prepared = prepared
         self.style: str | None = style
         self.limits: Limits | None = limits
         self.trailing_slash: TrailingSlash | None = trailing_slash

@@ -1,8 +1,9 @@
 """HTTP in and out: a core request becomes an xio ``Request``, a ``Result`` a core response.
 
-The route endpoint (``app.py``) reads the body with these helpers, before the handler runs;
-the handler chain itself is synchronous, as xio's was, and runs under the app's
-sync policy (a worker thread by default, inline on request).
+The route endpoint (``app.py``) reads the body with these helpers before the handler runs,
+and answers what ``answer_of`` makes of the handler's result. The handler chain itself is
+synchronous, as xio's was, and runs under the app's sync policy (a worker thread by default,
+inline on request).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Any
 
 from ...requests import Request as CoreRequest
 from ...responses import Response, StreamingResponse
-from ...toolkit import Receive, Scope, Send, answer_headers, json_dumps, json_loads, send_buffered
+from ...toolkit import answer_headers, json_dumps, json_loads
 from .request import Headers, parse_query
 from .resource import Result
 
 __all__ = [
+    "answer_of",
     "CORS_HEADERS",
     "OPTIONS_CORS_HEADERS",
     "CORS_RAW",
@@ -27,7 +29,6 @@ __all__ = [
     "decoded",
     "form_fields",
     "parse_query",
-    "send_result",
     "to_response",
 ]
 
@@ -136,16 +137,14 @@ CORS_RAW = (b"access-control-allow-origin", b"*")
 _MEDIA_TYPES: dict[str, bytes] = {}
 
 
-async def send_result(
-    result: Result, scope: Scope, receive: Receive, send: Send, cors: bool
-) -> None:
-    """Send ``result``: the common case (no headers or cookies set, a buffered body) straight
-    to the wire, anything else through a core response (which checks the headers)."""
+def answer_of(result: Result, method: str, cors: bool) -> tuple[int, Any, bytes] | Response:
+    """What the prepared route answers for ``result``: the common case (no headers or cookies
+    set, a buffered body, not OPTIONS under CORS) as ``(status, headers, body)``, which the
+    core sends as is; anything else as a core response (which checks the headers)."""
     content = result.content
     body, default_type = _body(content)
-    if body is None or result.headers or result.cookies:
-        await to_response(result, scope["method"], cors)(scope, receive, send)
-        return
+    if body is None or result.headers or result.cookies or (cors and method == "OPTIONS"):
+        return to_response(result, method, cors)
     media_type = result._content_type or default_type
     encoded = None
     if media_type is not None and content is not None:
@@ -157,7 +156,4 @@ async def send_result(
     headers = answer_headers(result.status, body, encoded)
     if cors:
         headers.append(CORS_RAW)
-        if scope["method"] == "OPTIONS":
-            await to_response(result, "OPTIONS", cors)(scope, receive, send)
-            return
-    await send_buffered(send, result.status, headers, body)
+    return result.status, headers, body
