@@ -42,7 +42,7 @@ class PatternRoute(_Shown):
     __slots__ = ()
 
     def __init__(self, pattern: str | re.Pattern[str], endpoint: Exchange, **options: Any) -> None:
-        super().__init__(pattern, endpoint, ["*"], raw=True, **options)
+        super().__init__(pattern, endpoint, ["*"], prepared=True, **options)
 
     @property
     def path(self) -> str:
@@ -58,7 +58,7 @@ class EventsRoute(_Shown):
     __slots__ = ()
 
     def __init__(self, endpoint: Exchange, **options: Any) -> None:
-        super().__init__(CATCH_ALL, endpoint, ["*"], raw=True, **options)
+        super().__init__(CATCH_ALL, endpoint, ["*"], prepared=True, **options)
 
     @property
     def path(self) -> str:
