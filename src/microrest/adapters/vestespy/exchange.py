@@ -1,4 +1,5 @@
-"""One request's life as VestesPy events, run as a raw core endpoint (it needs the wire).
+"""One request's life as VestesPy events, run as a prepared core endpoint (``_Rest`` when it
+needs the wire).
 
 Order, for every request: ``request`` (headers parsed) on the server, then ``data`` once per
 non-empty ASGI body chunk as it arrives (no Content-Length needed, chunked uploads work), then
@@ -73,7 +74,7 @@ async def _never() -> Message:
 
 
 class Exchange:
-    """The raw endpoint of a server's routes; ``route`` is the Dispatcher entry, if any.
+    """The endpoint (``answer``) of a server's routes; ``route`` is the Dispatcher entry, if any.
 
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
@@ -364,7 +365,7 @@ def _unanswered(request: Request) -> CoreResponse:
 class _Rest(CoreResponse):
     """The rest of an exchange that needs the ASGI ``send``, as a core ``Response`` that the
     prepared route's caller runs under the raw-route guard (what the whole exchange ran under
-    before): the wire steps the raw endpoint took, from where ``Exchange.__call__`` stopped."""
+    before): the wire steps the raw endpoint took, from where ``Exchange.answer`` stopped."""
 
     def __init__(self, exchange: Exchange, stage: int, state: tuple[Any, ...]) -> None:
         # No CoreResponse.__init__: nothing of a response's own is used, only __call__.
