@@ -404,3 +404,50 @@ def test_a_remembered_header_name_stores_what_the_first_set_stored(name: str) ->
     assert first._data == {key: ("value", name.strip())}
     assert again._data == {key: ("other", name.strip())}
     assert first[name.strip().upper()] == "value"
+
+
+def test_the_servers_routes_are_prepared() -> None:
+    from microrest.adapters.vestespy.exchange import Exchange
+    from microrest.adapters.vestespy.routes import EventsRoute, PatternRoute
+
+    server = _dispatching()
+    assert PatternRoute("/x", Exchange(server)).prepared
+    assert EventsRoute(Exchange(server)).prepared
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "how", ["buffered", "unbuffered", "send_error", "stream", "http_error", "raise", "nothing"]
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_a_prepared_answer_is_what_the_send_path_sends(how: str, method: str) -> None:
+    """A request without a body is answered as ``(status, headers, body)``; with a declared
+    empty body the exchange goes on through ``_Rest`` (send, then read): same bytes."""
+
+    async def handler(ev: Event, req: Req, res: Res) -> None:
+        res.headers["X-Kind"] = how
+        if how == "buffered":
+            res.send_all("hello")
+        elif how == "unbuffered":
+            res.send_all("hello", buffer=False)
+        elif how == "send_error":
+            res.send_error(404, "gone", {"X-Why": "test"})
+        elif how == "stream":
+            res.send_chunked(["a", "b"])
+        elif how == "http_error":
+            raise vestespy.HTTPError(418, "teapot")
+        elif how == "raise":
+            raise ValueError("boom")
+
+    def build() -> vestespy.Server:
+        server = vestespy.Server(("127.0.0.1", 8080))
+        dispatcher = Dispatcher()
+        dispatcher.register("/", handler)
+        server.on("request", dispatcher.as_handler())
+        return server
+
+    fast = await call(build(), method, "/")
+    general = await call(build(), method, "/", headers=[(b"content-length", b"0")])
+    _same(fast, general)
+    expected = {"send_error": 404, "http_error": 418, "raise": 500, "nothing": 500}
+    assert fast.status == expected.get(how, 200)

@@ -1,4 +1,5 @@
-"""One request's life as VestesPy events, run as a raw core endpoint (it needs the wire).
+"""One request's life as VestesPy events, run as a prepared core endpoint (``_Rest`` when it
+needs the wire).
 
 Order, for every request: ``request`` (headers parsed) on the server, then ``data`` once per
 non-empty ASGI body chunk as it arrives (no Content-Length needed, chunked uploads work), then
@@ -73,7 +74,7 @@ async def _never() -> Message:
 
 
 class Exchange:
-    """The raw endpoint of a server's routes; ``route`` is the Dispatcher entry, if any.
+    """The endpoint (``answer``) of a server's routes; ``route`` is the Dispatcher entry, if any.
 
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
@@ -107,33 +108,36 @@ class Exchange:
                 self.awaited = direct
                 self.passing = _passing(route)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(self, scope: Scope, receive: Receive) -> Any:
+        """The prepared endpoint (``add_route(..., prepared=True)``): runs the handlers and
+        answers ``(status, headers, body)`` when their answer is complete and nothing is left
+        to read, which the core sends without a raw route's guard (a coroutine and a closure
+        per message: plaintext 69.3k -> 67.2k, json 70.2k -> 68.2k, param 83.6k -> 81.3k,
+        echo 98.4k -> 96.0k instructions, callgrind). Anything that needs the ASGI ``send``
+        (a stream, a body to read after the answer, a handler's error, a black-box mount) is
+        answered by ``_Rest``, a core ``Response`` the core runs under that guard, which
+        carries on from where this stopped exactly as the raw route did.
+
+        The route's endpoint is this bound method, not the exchange: an object with a
+        ``__call__`` is called through a tuple of arguments and a bound method made per call
+        (plaintext 67.2k -> 66.5k, echo 96.0k -> 95.3k instructions, callgrind).
+        """
         server = self.server
         if self.route is None:
             mounted = _black_box(scope)
             if mounted is not None:
-                await mounted[0](mounted[1], receive, send)
-                return
+                return _Rest(self, MOUNT, mounted)
             if _plain_miss(server, scope):
                 # The sole Dispatcher's 404, as its handler would send it through
                 # handle404, without the Request, the Response and the Event nobody sees
                 # (notfound: 931 -> 639 bytecodes, 80.0k -> 57.4k instructions, callgrind;
                 # the core's own 404 is 57.4k).
                 answer = NOT_FOUND_ANSWER
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": answer.status,
-                        "headers": list(answer.raw_headers),
-                    }
-                )
-                await send({"type": "http.response.body", "body": answer.body})
-                return
+                return (answer.status, list(answer.raw_headers), answer.body)
         if scope["method"] not in KNOWN_METHODS:
             # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
             # the server does not implement (``compat=True``: the original's 400).
-            await CoreResponse(b"", 400 if server.compat else 501)(scope, receive, send)
-            return
+            return CoreResponse(b"", 400 if server.compat else 501)
         # Request.__init__, Response.__init__ and Event.__init__ done here for the default
         # classes (kept in step with them; test_vestespy_hot_paths compares the objects):
         # a frame less for each, about 0.4k instructions apiece (callgrind).
@@ -154,13 +158,11 @@ class Exchange:
         else:
             response = server.response_class(request, server)
         limit = server.max_body_size
-        # The _Wire is built only off the hot path (a data/end listener, a stream, an error):
-        # a plain request keeps its two flags in locals. With the direct send of the buffered
-        # answer below and the header-set cache in Response.finish, plaintext went from 87.9k
-        # to 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
-        wire: _Wire | None = None
-        answered = False  # a complete answer went out before the body was read
-        read = False  # the body was read here, without a _Wire
+        # The _Wire is built only off the hot path (in _Rest: a data/end listener that sends
+        # before the end, a stream, an error); with the direct answer of the buffered send_all
+        # below and the header-set cache in Response.finish, plaintext went from 87.9k to
+        # 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
+        read = False  # the body was read here
         try:
             # declared_length scans the headers in Python; a dict of them finds out in C
             # whether there is anything to check, and the body test below reuses it (plaintext:
@@ -235,120 +237,213 @@ class Exchange:
             pending = response._pending
             if not request._events and (pending is None or type(pending) is Answer):
                 # The hot path: nobody listens to data or end, and nothing or a complete
-                # answer was sent. _Wire.flush and _read's loop, inlined on locals (a
-                # coroutine call cost ~2% of a request), still bounding the body.
+                # answer was sent.
+                # An HTTP/1 request with neither Content-Length nor Transfer-Encoding has no
+                # body (RFC 9112 6.3): nothing to read or bound, as the core does not read one
+                # (a receive() and 30 bytecodes less: plaintext 70.3k -> 68.6k instructions,
+                # callgrind counting the measured requests only). A body to read after the
+                # answer is sent: _Rest reads it.
+                if (
+                    declared is not None
+                    or b"transfer-encoding" in names
+                    or scope.get("http_version", "1.1") not in _HTTP1
+                ):
+                    return _Rest(self, AFTER_ANSWER, (request, response))
+                if pending is not None:
+                    response._pending = None
+                    return (pending.status, pending.raw_headers, pending.body)
+            elif pending is None:
+                # Listeners, nothing sent yet: a body in one message (or none), the common
+                # case, is read and its events fired right here: _read's loop and the _Wire
+                # only when something is sent before the end or the body comes in parts
+                # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
+                first = await receive()
+                if first["type"] != "http.request" or first.get("more_body", False):
+                    return _Rest(self, READ, (request, response, first))
+                read = True
+                chunk = first.get("body", b"")
+                if chunk and limit is not None and len(chunk) > limit:
+                    raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+                events = request._events
+                if chunk and "data" in events:
+                    listeners = events["data"]
+                    if len(listeners) == 1 and listeners[0][1] is not None:
+                        event = _new(Event)
+                        event.source = request
+                        event.name = "data"
+                        try:
+                            await listeners[0][1](event, request, response, chunk)
+                        except ANSWERS:
+                            raise
+                        except Exception:
+                            request.exception_handler()
+                            raise
+                    else:
+                        await request.trigger_async(
+                            "data", (request, response, chunk), server.app.concurrency
+                        )
+                    if response._pending is not None:
+                        # a data handler sent: out it goes, then end fires
+                        return _Rest(self, DATA_SENT, (request, response))
+                events = request._events
+                if "end" in events:
+                    listeners = events["end"]
+                    if len(listeners) == 1 and listeners[0][1] is not None:
+                        event = _new(Event)
+                        event.source = request
+                        event.name = "end"
+                        try:
+                            await listeners[0][1](event, request, response)
+                        except ANSWERS:
+                            raise
+                        except Exception:
+                            request.exception_handler()
+                            raise
+                    else:
+                        await request.trigger_async(
+                            "end", (request, response), server.app.concurrency
+                        )
+                pending = response._pending
+                if pending is not None:
+                    if type(pending) is not Answer:  # a stream: _Rest sends it
+                        return _Rest(self, END_SENT, (request, response))
+                    response._pending = None
+                    return (pending.status, pending.raw_headers, pending.body)
+            else:
+                # Something sent before the body was read, and listeners: _Rest sends it
+                # (a stream runs beside the reading) and reads the body.
+                return _Rest(self, READ, (request, response, None))
+        except Exception as exc:
+            # Nothing has been sent: _Rest settles the error as the raw route did.
+            return _Rest(self, FAILED, (request, response, exc, read))
+        # The buffered send_all is the answer, its headers straight from the response (no
+        # Answer: the body is read, nothing else is sent after this).
+        body = response._buffer
+        if body is None or not response.alive:
+            return _unanswered(request)
+        # Response.finish(body), inlined (kept in step with it): a frame less, about 0.4k
+        # instructions per request (callgrind).
+        data = response.headers._data
+        if "content-length" in data:
+            del data["content-length"]
+        status = response.status
+        key = (status, *data.values())
+        try:
+            known = _RAW.get(key)
+        except TypeError:  # an unhashable value a handler stored: encode it each time
+            known = None
+        if known is None:
+            known = _header_set(key, "transfer-encoding" in data)
+        raw_headers = list(known[0])
+        length = len(body)
+        if known[1]:
+            raw_headers.append((b"content-length", str(length).encode()))
+        data["content-length"] = (length, "Content-Length")
+        response._buffer = None
+        response.alive = False
+        return (status, raw_headers, body)
+
+
+# What a _Rest carries on with (its ``stage``).
+MOUNT = 0  # a black-box app mounted where the catch-all's request goes
+AFTER_ANSWER = 1  # no listeners: send what was sent (if anything), then read the body
+READ = 2  # listeners, body not read here: send what was sent, read with _read
+DATA_SENT = 3  # the one-message body was read and a data handler sent: out, then end
+END_SENT = 4  # the end handler started a stream
+FAILED = 5  # a handler (or the body's checks) raised before anything was sent
+
+
+def _unanswered(request: Request) -> CoreResponse:
+    logger.error(
+        "VestesPy handlers sent no response for %s %s; answering 500",
+        request.method,
+        request.url,
+    )
+    return CoreResponse(b"", 500)
+
+
+class _Rest(CoreResponse):
+    """The rest of an exchange that needs the ASGI ``send``, as a core ``Response`` that the
+    prepared route's caller runs under the raw-route guard (what the whole exchange ran under
+    before): the wire steps the raw endpoint took, from where ``Exchange.answer`` stopped."""
+
+    def __init__(self, exchange: Exchange, stage: int, state: tuple[Any, ...]) -> None:
+        # No CoreResponse.__init__: nothing of a response's own is used, only __call__.
+        self.exchange = exchange
+        self.stage = stage
+        self.state = state
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        stage = self.stage
+        if stage == MOUNT:
+            app, child = self.state
+            await app(child, receive, send)
+            return
+        request: Request = self.state[0]
+        response: Response = self.state[1]
+        limit = self.exchange.server.max_body_size
+        wire: _Wire | None = None
+        answered = False  # a complete answer went out before the body was read
+        read = stage in (DATA_SENT, END_SENT)  # the body was read, without a _Wire
+        try:
+            if stage == FAILED:
+                read = self.state[3]
+                raise self.state[2]
+            if stage == AFTER_ANSWER:
+                # _Wire.flush and _read's loop, inlined on locals, still bounding the body.
+                pending = response._pending
                 if pending is not None:
                     response._pending = None
                     answered = True
                     await send(
                         {
                             "type": "http.response.start",
-                            "status": pending.status,
-                            "headers": pending.raw_headers,
+                            "status": pending.status,  # type: ignore[attr-defined]
+                            "headers": pending.raw_headers,  # type: ignore[attr-defined]
                         }
                     )
-                    await send({"type": "http.response.body", "body": pending.body})
-                # An HTTP/1 request with neither Content-Length nor Transfer-Encoding has no
-                # body (RFC 9112 6.3): nothing to read or bound, as the core does not read one
-                # (a receive() and 30 bytecodes less: plaintext 70.3k -> 68.6k instructions,
-                # callgrind counting the measured requests only).
-                if (
-                    declared is not None
-                    or b"transfer-encoding" in names
-                    or scope.get("http_version", "1.1") not in _HTTP1
-                ):
-                    received = 0
-                    while True:
-                        message = await receive()
-                        if message["type"] != "http.request":
-                            if answered:
-                                break  # the server stops reading once the response is complete
-                            raise ClientDisconnect()
-                        chunk = message.get("body", b"")
-                        if chunk and limit is not None:
-                            received += len(chunk)
-                            if received > limit:
-                                raise PayloadTooLarge(
-                                    f"Request body exceeds the limit of {limit} bytes"
-                                )
-                        if not message.get("more_body", False):
-                            break
-            else:
-                first: Message | None = None
-                if pending is None:
-                    # Listeners, nothing sent yet: a body in one message (or none), the
-                    # common case, is read and its events fired right here: _read's loop
-                    # and the _Wire only when something is sent or the body comes in parts
-                    # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
-                    first = await receive()
-                    if first["type"] == "http.request" and not first.get("more_body", False):
-                        read = True
-                        chunk = first.get("body", b"")
-                        if chunk and limit is not None and len(chunk) > limit:
+                    await send(
+                        {"type": "http.response.body", "body": pending.body}  # type: ignore[attr-defined]
+                    )
+                received = 0
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        if answered:
+                            break  # the server stops reading once the response is complete
+                        raise ClientDisconnect()
+                    chunk = message.get("body", b"")
+                    if chunk and limit is not None:
+                        received += len(chunk)
+                        if received > limit:
                             raise PayloadTooLarge(
                                 f"Request body exceeds the limit of {limit} bytes"
                             )
-                        events = request._events
-                        if chunk and "data" in events:
-                            listeners = events["data"]
-                            if len(listeners) == 1 and listeners[0][1] is not None:
-                                event = _new(Event)
-                                event.source = request
-                                event.name = "data"
-                                try:
-                                    await listeners[0][1](event, request, response, chunk)
-                                except ANSWERS:
-                                    raise
-                                except Exception:
-                                    request.exception_handler()
-                                    raise
-                            else:
-                                await request.trigger_async(
-                                    "data", (request, response, chunk), server.app.concurrency
-                                )
-                        if response._pending is None:
-                            events = request._events
-                            if "end" in events:
-                                listeners = events["end"]
-                                if len(listeners) == 1 and listeners[0][1] is not None:
-                                    event = _new(Event)
-                                    event.source = request
-                                    event.name = "end"
-                                    try:
-                                        await listeners[0][1](event, request, response)
-                                    except ANSWERS:
-                                        raise
-                                    except Exception:
-                                        request.exception_handler()
-                                        raise
-                                else:
-                                    await request.trigger_async(
-                                        "end", (request, response), server.app.concurrency
-                                    )
-                            if response._pending is not None:
-                                wire = _Wire(scope, receive, send, limit)
-                                wire.body_done = True
-                                await wire.flush(response)
-                                answered = wire.started
-                        else:  # a data handler sent: out it goes, then end fires
-                            wire = _Wire(scope, receive, send, limit)
-                            wire.body_done = True
-                            await wire.flush(response)
-                            await _end(request, response, wire)
-                            answered = wire.started
-                        first = None
-                        pending = _READ
-                if pending is not _READ:
-                    wire = _Wire(scope, receive, send, limit)
-                    early = None
-                    if pending is not None:
-                        early = await wire.flush(response)
-                    if early is None:
-                        early = await _read(request, response, wire, first)
-                    if early is not None:
-                        await _stream_while_reading(early, request, response, wire)
-                        return
-                    answered = wire.started
+                    if not message.get("more_body", False):
+                        break
+            elif stage == DATA_SENT:
+                wire = _Wire(scope, receive, send, limit)
+                wire.body_done = True
+                await wire.flush(response)
+                await _end(request, response, wire)
+                answered = wire.started
+            elif stage == END_SENT:
+                wire = _Wire(scope, receive, send, limit)
+                wire.body_done = True
+                await wire.flush(response)
+                answered = wire.started
+            else:  # READ
+                wire = _Wire(scope, receive, send, limit)
+                early = None
+                if response._pending is not None:
+                    early = await wire.flush(response)
+                if early is None:
+                    early = await _read(request, response, wire, self.state[2])
+                if early is not None:
+                    await _stream_while_reading(early, request, response, wire)
+                    return
+                answered = wire.started
         except (HTTPError, CoreHTTPError) as exc:
             if await _wire_of(wire, scope, receive, send, answered, read).settle_error(
                 response, exc
@@ -375,38 +470,15 @@ class Exchange:
             raise  # the core answers 500 and logs it
         if answered:
             return
-        # The buffered send_all goes out, its headers straight from the response (no Answer
-        # and no send_buffered frame: the body is read, nothing else is sent after this).
+        # The buffered send_all goes out.
         body = response._buffer
         if body is None or not response.alive:
-            logger.error(
-                "VestesPy handlers sent no response for %s %s; answering 500",
-                request.method,
-                request.url,
-            )
-            await CoreResponse(b"", 500)(scope, receive, send)
+            await _unanswered(request)(scope, receive, send)
             return
-        # Response.finish(body), inlined (kept in step with it): a frame less, about 0.4k
-        # instructions per request (callgrind).
-        data = response.headers._data
-        if "content-length" in data:
-            del data["content-length"]
-        status = response.status
-        key = (status, *data.values())
-        try:
-            known = _RAW.get(key)
-        except TypeError:  # an unhashable value a handler stored: encode it each time
-            known = None
-        if known is None:
-            known = _header_set(key, "transfer-encoding" in data)
-        raw_headers = list(known[0])
-        length = len(body)
-        if known[1]:
-            raw_headers.append((b"content-length", str(length).encode()))
-        data["content-length"] = (length, "Content-Length")
-        response._buffer = None
-        response.alive = False
-        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        raw_headers = Response.finish(response, body)
+        await send(
+            {"type": "http.response.start", "status": response.status, "headers": raw_headers}
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -42,13 +42,13 @@ class PatternRoute(_Shown):
     __slots__ = ()
 
     def __init__(self, pattern: str | re.Pattern[str], endpoint: Exchange, **options: Any) -> None:
-        super().__init__(pattern, endpoint, ["*"], raw=True, **options)
+        super().__init__(pattern, endpoint.answer, ["*"], prepared=True, **options)
 
     @property
     def path(self) -> str:
         if self.template is not None:  # a literal pattern: the static route's own text
             return self.template.text
-        exchange: Exchange = self.endpoint  # type: ignore[assignment]
+        exchange: Exchange = self.endpoint.__self__  # type: ignore[attr-defined]
         return self.prefix + exchange.label
 
 
@@ -58,7 +58,7 @@ class EventsRoute(_Shown):
     __slots__ = ()
 
     def __init__(self, endpoint: Exchange, **options: Any) -> None:
-        super().__init__(CATCH_ALL, endpoint, ["*"], raw=True, **options)
+        super().__init__(CATCH_ALL, endpoint.answer, ["*"], prepared=True, **options)
 
     @property
     def path(self) -> str:
@@ -69,7 +69,7 @@ class EventsRoute(_Shown):
 
         No spaces in a column, and a ``file.py:line`` source, like every other row.
         """
-        exchange: Exchange = self.endpoint  # type: ignore[assignment]
+        exchange: Exchange = self.endpoint.__self__  # type: ignore[attr-defined]
         server = exchange.server
         names = ",".join(_name_of(handler) for handler in server.listeners("request"))
         return [

@@ -2,7 +2,7 @@
 
 Constructing one binds nothing (uvicorn workers import the module); ``serve_forever()`` serves
 it on its address through ``microrest.server`` and ``shutdown()`` stops that from any thread.
-Underneath is a core ``App`` (``server.app``, style ``"vestespy"``) with raw routes into the
+Underneath is a core ``App`` (``server.app``, style ``"vestespy"``) with prepared routes into the
 event pipeline: one per attached Dispatcher pattern, then a catch-all for everything else. The
 catch-all is added when the server is first used (first request, ``serve_forever()``, or being
 mounted), so patterns attached before that come first in the route table and the core router
