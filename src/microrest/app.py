@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import logging
 import re
 import traceback
@@ -41,7 +40,14 @@ from .responses import (
     render,
 )
 from .routing.matcher import NO_ROUTE, Router
-from .routing.route import TRAILING_SLASH_POLICIES, Route, RouteInfo, TrailingSlash, qualname_of
+from .routing.route import (
+    TRAILING_SLASH_POLICIES,
+    Route,
+    RouteInfo,
+    TrailingSlash,
+    qualname_of,
+    refused_signature,
+)
 from .types import ASGIApp, Message, Receive, Scope, Send
 from .websockets import WebSocketRoute, serve_websocket
 
@@ -103,17 +109,12 @@ def _hook(func: Any, where: str) -> Any:
 def _check_exception_handler(handler: object) -> None:
     if not callable(handler):
         raise ConfigurationError(f"exception handler {handler!r} is not callable")
-    try:
-        signature = inspect.signature(handler)
-    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
-        return
-    try:
-        signature.bind(None, None)
-    except TypeError:
+    signature = refused_signature(handler, 2)
+    if signature is not None:
         raise ConfigurationError(
             f"exception handler {qualname_of(handler)} must take (request, exc); "
             f"its signature is {signature}"
-        ) from None
+        )
 
 
 def _normalise_prefix(prefix: str) -> str:

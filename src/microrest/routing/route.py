@@ -26,6 +26,7 @@ __all__ = [
     "TrailingSlash",
     "literal_path",
     "qualname_of",
+    "refused_signature",
     "source_of",
 ]
 
@@ -94,32 +95,38 @@ def _normalise_methods(methods: Iterable[str] | None, where: str) -> frozenset[s
     return frozenset(result)
 
 
+def refused_signature(func: Callable[..., Any], positional: int) -> inspect.Signature | None:
+    """``func``'s signature when it cannot be called with ``positional`` positional arguments;
+    None when it can, or when it cannot be inspected (builtins, some C callables)."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    try:
+        signature.bind(*(None,) * positional)
+    except TypeError:
+        return signature
+    return None
+
+
 def _check_arity(pattern: str | re.Pattern[str], endpoint: Callable[..., Any], raw: bool) -> None:
     """The core calls a handler with the request alone, a raw endpoint with (scope, receive,
     send): say so now rather than with a TypeError on the first request."""
-    try:
-        signature = inspect.signature(endpoint)
-    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
+    signature = refused_signature(endpoint, 3 if raw else 1)
+    if signature is None:
         return
     where = pattern if isinstance(pattern, str) else pattern.pattern
     name = qualname_of(endpoint)
     if raw:
-        try:
-            signature.bind(None, None, None)
-        except TypeError:
-            raise ConfigurationError(
-                f"route {where!r}: the raw endpoint {name} must take (scope, receive, send), "
-                f"as an ASGI app does; its signature is {signature}"
-            ) from None
-        return
-    try:
-        signature.bind(None)
-    except TypeError:
         raise ConfigurationError(
-            f"route {where!r}: the handler {name} must take the request as its one positional "
-            f"parameter (def {getattr(endpoint, '__name__', 'handler')}(request): ...); "
-            f"its signature is {signature}"
-        ) from None
+            f"route {where!r}: the raw endpoint {name} must take (scope, receive, send), "
+            f"as an ASGI app does; its signature is {signature}"
+        )
+    raise ConfigurationError(
+        f"route {where!r}: the handler {name} must take the request as its one positional "
+        f"parameter (def {getattr(endpoint, '__name__', 'handler')}(request): ...); "
+        f"its signature is {signature}"
+    )
 
 
 def _check_prepared(
@@ -129,17 +136,12 @@ def _check_prepared(
     where = pattern if isinstance(pattern, str) else pattern.pattern
     if raw:
         raise ConfigurationError(f"route {where!r}: a route is raw or prepared, not both")
-    try:
-        signature = inspect.signature(endpoint)
-    except (TypeError, ValueError):  # builtins and some C callables: nothing to check
-        return
-    try:
-        signature.bind(None, None)
-    except TypeError:
+    signature = refused_signature(endpoint, 2)
+    if signature is not None:
         raise ConfigurationError(
             f"route {where!r}: the prepared endpoint {qualname_of(endpoint)} must take "
             f"(scope, receive); its signature is {signature}"
-        ) from None
+        )
 
 
 @dataclass(frozen=True, slots=True)
