@@ -9,6 +9,9 @@ The server is pinned to CPU 0 and the load generator to CPU 1 (``taskset``), eve
   Reported: the median, the min-max spread and every run, and the ratio to raw ASGI as the
   median of per-round ratios (each round's run against that round's raw run). Latency under
   full load is not reported: at saturation it measures wrk's queue, not the app.
+  Beside it, the server's own CPU time per request over each load run (user + system, from
+  ``/proc/<pid>/stat``; Linux only): what the app and uvicorn spend on a request, which time
+  taken from the server's core by other processes on a shared machine does not change.
 * latency (``--latency-duration`` > 0): once per pair after the rounds, the paced open-loop
   client of ``http_client.py`` at a fixed ``--rate`` that every framework sustains (well below
   saturation): p50/p90/p99 in µs, counted from each request's due time.
@@ -82,9 +85,24 @@ def can_pin() -> bool:
     return shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """The user + system CPU seconds process ``pid`` has used; None without ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # After the command name (in parentheses, which may hold spaces): utime, stime
+            # are fields 14 and 15 of the line, 12 and 13 of what follows the ")".
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def server(app_name: str, routes: int) -> Iterator[int]:
-    """Run uvicorn for ``app_name`` on a free port (pinned to CPU 0); yield the port."""
+def server(app_name: str, routes: int) -> Iterator[tuple[int, int]]:
+    """Run uvicorn for ``app_name`` on a free port (pinned to CPU 0); yield (port, pid).
+
+    ``taskset`` execs uvicorn and one worker serves in-process, so the PID is the server's.
+    """
     port = free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", "benchmarks.serve:app", "--factory",
@@ -108,7 +126,7 @@ def server(app_name: str, routes: int) -> Iterator[int]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{app_name}: server not listening after 60 s") from None
                 time.sleep(0.05)
-        yield port
+        yield port, proc.pid
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -273,6 +291,10 @@ def summarise(
     The ratio is the median of per-round ratios: each round's app run divided by the same
     round's reference run on the same scenario (measured in the same pass, seconds apart), so
     a busy stretch of the machine that slows both cancels out of that round's ratio.
+
+    Where the server's CPU time was read: its median per request with the spread, and
+    ``cpu_ratio_raw``, the median per-round ratio of the reference's CPU time per request to
+    this app's, read like the req/s ratio (0.8: the app needs 1.25 times raw's CPU per request).
     """
     results: dict[str, dict[str, Any]] = {}
     for name, per in loads.items():
@@ -283,7 +305,14 @@ def summarise(
             ratios = [
                 by_round[r]["rps"] / ref[r]["rps"] for r in rounds if ref.get(r, {}).get("rps")
             ]
+            cpu = [by_round[r]["cpu_us"] for r in rounds if by_round[r].get("cpu_us")]
+            cpu_ratios = [
+                ref[r]["cpu_us"] / by_round[r]["cpu_us"]
+                for r in rounds
+                if by_round[r].get("cpu_us") and ref.get(r, {}).get("cpu_us")
+            ]
             rps_s, ratio_s = spread(rps), spread(ratios)
+            cpu_s, cpu_ratio_s = spread(cpu), spread(cpu_ratios)
             cell: dict[str, Any] = {
                 "rps": rps_s["median"],
                 "rps_min": rps_s["min"],
@@ -293,6 +322,13 @@ def summarise(
                 "ratio_raw_min": ratio_s["min"],
                 "ratio_raw_max": ratio_s["max"],
                 "ratio_raw_runs": ratios,
+                "cpu_us": cpu_s["median"],
+                "cpu_us_min": cpu_s["min"],
+                "cpu_us_max": cpu_s["max"],
+                "cpu_ratio_raw": cpu_ratio_s["median"],
+                "cpu_ratio_raw_min": cpu_ratio_s["min"],
+                "cpu_ratio_raw_max": cpu_ratio_s["max"],
+                "cpu_ratio_raw_runs": cpu_ratios,
                 "rounds": rounds,
                 "runs": [by_round[r] for r in rounds],
                 "p50_us": None,
@@ -336,9 +372,10 @@ def run(opts: Options, log: Any = None) -> dict[str, Any]:
         # Every server is started once and stays up for all rounds (idle ones wait in epoll
         # and cost nothing), so a round is only wrk runs, back to back.
         ports: dict[str, int] = {}
+        pids: dict[str, int] = {}
         for name, names in pairs.items():
             try:
-                ports[name] = stack.enter_context(server(name, opts.routes))
+                ports[name], pids[name] = stack.enter_context(server(name, opts.routes))
             except RuntimeError as exc:
                 errors.setdefault(name, []).append(str(exc))
                 continue
@@ -362,7 +399,9 @@ def run(opts: Options, log: Any = None) -> dict[str, Any]:
             try:
                 if opts.warmup > 0:
                     run_wrk(port, scenario, opts.warmup, opts.connections, scripts[sname])
+                cpu_before = cpu_seconds(pids[name])
                 load = run_wrk(port, scenario, opts.duration, opts.connections, scripts[sname])
+                cpu_after = cpu_seconds(pids[name])
             except subprocess.SubprocessError as exc:
                 errors.setdefault(name, []).append(f"{sname} round {r + 1}: {exc}")
                 continue
@@ -374,6 +413,8 @@ def run(opts: Options, log: Any = None) -> dict[str, Any]:
                 continue
             load["round"] = r + 1
             load["position"] = index
+            if cpu_before is not None and cpu_after is not None and load["requests"]:
+                load["cpu_us"] = (cpu_after - cpu_before) / load["requests"] * 1e6
             loads.setdefault(name, {}).setdefault(sname, {})[r] = load
             log(f"  {name:<20} {sname:<18} {load['rps']:>9.0f} req/s")
         if opts.latency_duration > 0:
@@ -481,6 +522,32 @@ def render(report: dict[str, Any]) -> str:
                 f"| {col} | {app} | {_k(cell['rps'])} | {_k(cell['rps_min'])}-"
                 f"{_k(cell['rps_max'])} | {ratio} | {ratio_spread} | {mark} | {runs} |"
             )
+    if any(c.get("cpu_us") is not None for per in res.values() for c in per.values()):
+        out += [
+            "\n## Server CPU time per request (µs), median of the rounds\n",
+            "Each cell: the uvicorn process's user + system CPU time over a load run divided by "
+            "its requests, then raw's figure over this one, as the median of per-round ratios, "
+            "with their min-max. Unlike req/s, it does not move when other processes take time "
+            "from the server's core.\n",
+            "| framework | " + " | ".join(cols) + " |",
+            "|" + "---|" * (len(cols) + 1),
+        ]
+        for app in report["apps"]:
+            cells = []
+            for col in cols:
+                cell = res.get(app, {}).get(col) or {}
+                if cell.get("cpu_us") is None:
+                    cells.append("")
+                    continue
+                text = f"{cell['cpu_us']:.1f}"
+                if app != "raw" and cell.get("cpu_ratio_raw") is not None:
+                    text += (
+                        f" ({cell['cpu_ratio_raw']:.2f}, "
+                        f"{cell['cpu_ratio_raw_min']:.2f}-{cell['cpu_ratio_raw_max']:.2f})"
+                    )
+                cells.append(text)
+            if any(cells):
+                out.append(f"| {app} | " + " | ".join(cells) + " |")
     latency_measured = any(
         c.get("p50_us") is not None for per in res.values() for c in per.values()
     )

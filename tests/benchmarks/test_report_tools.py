@@ -8,6 +8,7 @@ per-round ratios, and the profile's layer attribution works on a tiny real run.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -120,6 +121,55 @@ def test_a_round_without_a_raw_run_gives_no_ratio_for_that_round() -> None:
     results = e2e.summarise(loads, {})
     assert results["microrest"]["plaintext"]["ratio_raw_runs"] == [0.8]
     assert results["microrest"]["call"]["ratio_raw"] is None
+
+
+def test_cpu_per_request_ratio_is_raw_over_the_app_per_round() -> None:
+    def load(rps: float, cpu_us: float) -> dict[str, Any]:
+        return {**_load(rps), "cpu_us": cpu_us}
+
+    loads = {
+        "raw": {"echo": {0: load(100.0, 20.0), 1: load(60.0, 25.0), 2: load(100.0, 20.0)}},
+        # round 2: other processes took the core (req/s fell), the CPU per request barely moved
+        "microrest": {"echo": {0: load(80.0, 25.0), 1: load(40.0, 30.0), 2: load(75.0, 26.0)}},
+    }
+    cell = e2e.summarise(loads, {})["microrest"]["echo"]
+    assert cell["cpu_us"] == 26.0
+    assert (cell["cpu_us_min"], cell["cpu_us_max"]) == (25.0, 30.0)
+    assert cell["cpu_ratio_raw_runs"] == pytest.approx([0.8, 25 / 30, 20 / 26])
+    assert cell["cpu_ratio_raw"] == pytest.approx(0.8)
+    text = e2e.render(
+        {
+            "meta": {"repeats": 3},
+            "apps": ["raw", "microrest"],
+            "scenarios": ["echo"],
+            "results": e2e.summarise(loads, {}),
+            "errors": {},
+            "skipped": {},
+        }
+    )
+    assert "## Server CPU time per request" in text
+    assert "| raw | 20.0 |" in text
+    assert "| microrest | 26.0 (0.80, 0.77-0.83) |" in text
+
+
+def test_runs_without_cpu_figures_render_no_cpu_table() -> None:
+    assert "Server CPU time" not in e2e.render(fixture("e2e.json"))
+    results = e2e.summarise({"raw": {"echo": {0: _load(100.0)}}}, {})
+    assert results["raw"]["echo"]["cpu_us"] is None
+
+
+def test_cpu_seconds_reads_a_live_process_and_none_for_a_gone_one() -> None:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("no /proc on this system: the e2e table leaves the CPU figures out")
+    spent = e2e.cpu_seconds(os.getpid())
+    assert spent is not None and spent > 0
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert e2e.cpu_seconds(int(done.stdout)) is None
 
 
 def test_e2e_render_gives_medians_spreads_and_every_run() -> None:
