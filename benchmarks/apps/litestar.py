@@ -56,4 +56,7 @@ def build(extra_routes: int) -> Any:
                 )
             )
     handlers += [_plaintext, _json, _param, _echo]
-    return Litestar(route_handlers=handlers)
+    # No logging config: Litestar's default one (which logs nothing per request) reconfigures
+    # the root logger at start-up, and in the in-process smoke test that leaked into the tests
+    # that ran after it (web.py's access log, off by default, turned on).
+    return Litestar(route_handlers=handlers, logging_config=None)
