@@ -451,3 +451,64 @@ async def test_a_prepared_answer_is_what_the_send_path_sends(how: str, method: s
     _same(fast, general)
     expected = {"send_error": 404, "http_error": 418, "raise": 500, "nothing": 500}
     assert fast.status == expected.get(how, 200)
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        [("Content-Type", "text/plain")],
+        [("Content-Type", " text/plain "), ("Content-Type", " text/plain ")],
+        [("X-A", "1"), ("x-a", "2"), ("X-A", "1")],
+        [(" X-Padded ", "v"), ("X-Padded", "w"), (" X-Padded ", "v")],
+        [("X-B", "b"), ("X-C", b"bytes"), ("X-B", "b")],
+    ],
+    ids=repr,
+)
+def test_a_remembered_header_pair_stores_what_the_general_set_stores(
+    sets: list[tuple[str, Any]],
+) -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    for _ in range(2):  # the second round finds every str pair remembered
+        shortcut, general = Headers(), Headers()
+        for name, value in sets:
+            shortcut[name] = value
+            general._set(name, value)
+        assert list(shortcut.items()) == list(general.items())
+
+
+def test_a_header_pair_that_cannot_be_remembered_is_set_the_general_way() -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    headers = Headers()
+    headers["X-List"] = ["a"]  # unhashable: stored as is, as before
+    headers["X-Int"] = 5
+    assert list(headers.items()) == [
+        ("x-list", (["a"], "X-List")),
+        ("x-int", (5, "X-Int")),
+    ]
+    with pytest.raises(KeyError):
+        headers[5] = "x"  # type: ignore[index]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/item/a", "/item/%61", "/item/a%2Fb", "/item/%"])
+async def test_the_percent_test_on_the_raw_path_is_the_urls(path: str) -> None:
+    # A "%" in the raw path sends the request through the dispatcher's own matching of
+    # req.url (escapes kept), as the str test on the decoded raw path did.
+    from microrest.adapters.vestespy.exchange import _PERCENT
+
+    raw = path.encode()
+    assert (_PERCENT not in raw) is ("%" not in raw.decode("latin-1"))
+    server = vestespy.Server(("127.0.0.1", 8080))
+    dispatcher = Dispatcher()
+
+    async def item(ev: Event, req: Req, res: Res, name: str) -> None:
+        res.send_all(f"{name}|{req.url}")
+
+    dispatcher.register("/item/(?P<name>.+)", item)
+    server.on("request", dispatcher.as_handler())
+    answer = await call(server, "GET", path)
+    assert answer.status == 200
+    name = path.removeprefix("/item/")
+    assert answer.body == f"{name}|{path}".encode()
