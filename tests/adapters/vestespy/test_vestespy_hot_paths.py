@@ -512,3 +512,74 @@ async def test_the_percent_test_on_the_raw_path_is_the_urls(path: str) -> None:
     assert answer.status == 200
     name = path.removeprefix("/item/")
     assert answer.body == f"{name}|{path}".encode()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "how",
+    [
+        "buffered",
+        "unbuffered",
+        "send_error",
+        "stream",
+        "http_error",
+        "raise",
+        "nothing",
+        "listeners",
+        "listener_sends",
+    ],
+)
+@pytest.mark.parametrize("path", ["/item/7", "/plain", "/item/%37"])
+async def test_a_sync_handler_run_inline_answers_as_the_coroutine_does(
+    how: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``answer_sync`` (no coroutine) against ``answer`` for the same sync handler."""
+    from microrest.adapters.vestespy.exchange import Exchange
+
+    def handler(ev: Event, req: Req, res: Res, **params: str) -> None:
+        res.headers["X-Kind"] = how
+        res.headers["X-Params"] = repr(sorted(params.items()))
+        if how == "buffered":
+            res.send_all("hello")
+        elif how == "unbuffered":
+            res.send_all("hello", buffer=False)
+        elif how == "send_error":
+            res.send_error(404, "gone", {"X-Why": "test"})
+        elif how == "stream":
+            res.send_chunked(["a", "b"])
+        elif how == "http_error":
+            raise vestespy.HTTPError(418, "teapot")
+        elif how == "raise":
+            raise ValueError("boom")
+        elif how.startswith("listener"):
+
+            def onend(ev: Event, req: Req, res: Res) -> None:
+                res.send_all("ended", buffer=how == "listeners")
+
+            req.on("end", onend)
+
+    def item(ev: Event, req: Req, res: Res, id: str) -> None:  # noqa: A002 - by position
+        handler(ev, req, res, id=id)
+
+    def build() -> vestespy.Server:
+        server = vestespy.Server(("127.0.0.1", 8080), sync_handlers="inline")
+        dispatcher = Dispatcher()
+        dispatcher.register("/item/:id", item)
+        dispatcher.register("/plain", handler)
+        server.on("request", dispatcher.as_handler())
+        return server
+
+    fast_server = build()
+    dispatcher = fast_server._sole
+    assert dispatcher is not None
+    for entry in dispatcher.patterns:
+        exchange = Exchange(fast_server, entry, "", dispatcher)
+        assert exchange.endpoint == exchange.answer_sync
+    fast = await call(fast_server, "GET", path)
+    with monkeypatch.context() as patch:
+        patch.setattr(Exchange, "answer_sync", lambda self, scope, rcv: self.answer(scope, rcv))
+        general = await call(build(), "GET", path)
+    _same(fast, general)
+    assert fast.body == general.body
+    for headers in ([(b"content-length", b"0")], [(b"x-other", b"1")]):
+        assert (await call(build(), "GET", path, headers=headers)).status == fast.status
