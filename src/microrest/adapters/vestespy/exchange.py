@@ -60,6 +60,8 @@ logger = error_logger
 _new = object.__new__
 NONE, POSITIONAL, KEYWORDS = 0, 1, 2  # Exchange.passing: how a direct handler gets groups
 _PERCENT = ord("%")  # searched for in a raw path: ``_PERCENT in raw`` (see Exchange.answer)
+# The headers that announce a body (HTTP/1): the exchange's body tests look for them.
+_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 _READ: Any = object()  # the exchange read the body and fired its events itself
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
@@ -146,7 +148,7 @@ class Exchange:
         ):
             return self.answer(scope, receive)
         for name, _ in scope["headers"]:
-            if name == b"content-length" or name == b"transfer-encoding":
+            if name in _BODY_HEADERS:
                 return self.answer(scope, receive)  # a body: answer's to bound and read
         # As in ``answer`` (kept in step with it; the hot-path tests compare the two).
         request = _new(Request)
@@ -254,12 +256,15 @@ class Exchange:
             once = True
             coded = False
             for name, value in scope["headers"]:
-                if name == b"content-length":
-                    if declared is not None:
-                        once = False
-                    declared = value
-                elif name == b"transfer-encoding":
-                    coded = True
+                # One set lookup per header, two comparisons only for those two names
+                # (bytes comparisons are not specialised: 1.9k -> 1.6k for three headers).
+                if name in _BODY_HEADERS:
+                    if name == b"content-length":
+                        if declared is not None:
+                            once = False
+                        declared = value
+                    else:
+                        coded = True
             if (
                 limit is not None
                 and declared is not None
