@@ -583,3 +583,32 @@ async def test_a_sync_handler_run_inline_answers_as_the_coroutine_does(
     assert fast.body == general.body
     for headers in ([(b"content-length", b"0")], [(b"x-other", b"1")]):
         assert (await call(build(), "GET", path, headers=headers)).status == fast.status
+
+
+@pytest.mark.anyio
+async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
+    from microrest.adapters.vestespy.events import EventManager
+
+    server = vestespy.Server(("127.0.0.1", 8080))
+    seen: dict[str, Any] = {}
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        seen.update(events=req._events, alive=res.alive, pending=res._pending, buffer=res._buffer)
+        res.send_all("ok")
+
+    server.on("request", onrequest)
+    assert (await call(server, "GET", "/")).body == b"ok"
+    assert seen == {
+        "events": EventManager._events,
+        "alive": Res.alive,
+        "pending": Res._pending,
+        "buffer": Res._buffer,
+    }
+
+
+@pytest.mark.parametrize("length", [0, 5, 13, 10**6])
+def test_a_remembered_length_header_is_the_encoded_length(length: int) -> None:
+    from microrest.adapters.vestespy.response import _LENGTHS, length_header
+
+    assert length_header(length) == (b"content-length", str(length).encode())
+    assert _LENGTHS.get(length, length_header(length)) == length_header(length)
