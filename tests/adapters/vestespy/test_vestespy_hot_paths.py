@@ -612,3 +612,14 @@ def test_a_remembered_length_header_is_the_encoded_length(length: int) -> None:
 
     assert length_header(length) == (b"content-length", str(length).encode())
     assert _LENGTHS.get(length, length_header(length)) == length_header(length)
+
+
+@pytest.mark.parametrize(
+    "value", [b"0", b"5", b"100", b"101", b"1" * 18, b"1" * 19, b"", b"x", b"-1", b" 5", b"5 "]
+)
+def test_a_remembered_content_length_size_is_what_the_checks_compute(value: bytes) -> None:
+    from microrest.adapters.vestespy.exchange import _SIZES, _size_of
+
+    expected = int(value) if len(value) < 19 and value.isdigit() else -1
+    assert _size_of(value) == expected
+    assert _SIZES.get(value, expected) == expected

@@ -277,16 +277,16 @@ class Exchange:
                         declared = value
                     else:
                         coded = True
-            if (
-                limit is not None
-                and declared is not None
-                and not (
-                    # declared_length's checks, in C, when the header is there once:
-                    # echo 71 -> 12 bytecodes.
-                    once and len(declared) < 19 and declared.isdigit() and int(declared) <= limit
-                )
-            ):
-                declared_length(scope, limit)  # 400 or 413 before any handler runs
+            if limit is not None and declared is not None:
+                # declared_length's checks, when the header is there once: its value's size,
+                # remembered (-1: not one declared_length accepts as is), instead of len(),
+                # isdigit() and int() each time (echo 71 -> 12 bytecodes with those three;
+                # the lookup: echo 91.5k -> 90.5k instructions, callgrind).
+                size = _SIZES.get(declared)
+                if size is None:
+                    size = _size_of(declared)
+                if not once or size < 0 or size > limit:
+                    declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
             raw: bytes | None = scope.get("raw_path")
             if (
@@ -611,6 +611,18 @@ class _Rest(CoreResponse):
             {"type": "http.response.start", "status": response.status, "headers": raw_headers}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# A Content-Length value -> its size, or -1 when declared_length must look at it (not 1 to
+# 18 ASCII digits): the values repeat from request to request.
+_SIZES: dict[bytes, int] = {}
+
+
+def _size_of(declared: bytes) -> int:
+    size = int(declared) if len(declared) < 19 and declared.isdigit() else -1
+    if len(_SIZES) < 512:
+        _SIZES[declared] = size
+    return size
 
 
 def _passing(entry: Pattern) -> int:
