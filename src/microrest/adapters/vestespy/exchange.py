@@ -120,10 +120,14 @@ class Exchange:
                 self.target = route.handler
                 self.awaited = direct
                 self.passing = _passing(route)
-        # The route's endpoint: ``answer_sync`` when the direct handler is sync (a plain
-        # function, so an inline run needs no coroutine), else ``answer``.
+        # The route's endpoint: ``answer_sync`` when the direct handler is sync and the
+        # server runs sync handlers inline (a plain function: no coroutine), else ``answer``.
         self.endpoint: Callable[[Scope, Receive], Any] = (
-            self.answer_sync if self.target is not None and not self.awaited else self.answer
+            self.answer_sync
+            if self.target is not None
+            and not self.awaited
+            and server.app.concurrency.mode == "inline"
+            else self.answer
         )
 
     def answer_sync(self, scope: Scope, receive: Receive) -> Any:
