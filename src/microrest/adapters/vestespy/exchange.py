@@ -236,7 +236,9 @@ class Exchange:
         # The private state read on the hot path (``_events``, ``alive``, ``_pending``,
         # ``_buffer``) is stored in the objects too, with the class's values: an attribute
         # found on the class is a generic lookup each time it is read (about 0.2k
-        # instructions), one of the instance a specialised one (about 40).
+        # instructions), one of the instance a specialised one (about 40). With the
+        # remembered Content-Length (response.py): plaintext 64.7k -> 63.1k, json 65.6k ->
+        # 64.1k, echo 93.6k -> 91.5k instructions (callgrind).
         if server.handler_class is Request:
             request = _new(Request)
             request.scope = scope

@@ -35,8 +35,9 @@ _RAW: dict[tuple[Any, ...], tuple[tuple[tuple[bytes, bytes], ...], bool]] = {}
 
 
 # A body length -> its Content-Length header in wire form: bodies repeat their lengths, and
-# a lookup costs less than str(length).encode() and a tuple (about 0.3k instructions), and a
-# list built with every header in it is not grown by an append.
+# a lookup costs less than str(length).encode() and a tuple, and a list built with every
+# header in it is not grown by an append (with the state the exchange stores in its objects:
+# plaintext 64.7k -> 63.1k, echo 93.6k -> 91.5k instructions, callgrind).
 _LENGTHS: dict[int, tuple[bytes, bytes]] = {}
 
 
