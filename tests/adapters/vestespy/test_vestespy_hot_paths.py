@@ -451,3 +451,175 @@ async def test_a_prepared_answer_is_what_the_send_path_sends(how: str, method: s
     _same(fast, general)
     expected = {"send_error": 404, "http_error": 418, "raise": 500, "nothing": 500}
     assert fast.status == expected.get(how, 200)
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        [("Content-Type", "text/plain")],
+        [("Content-Type", " text/plain "), ("Content-Type", " text/plain ")],
+        [("X-A", "1"), ("x-a", "2"), ("X-A", "1")],
+        [(" X-Padded ", "v"), ("X-Padded", "w"), (" X-Padded ", "v")],
+        [("X-B", "b"), ("X-C", b"bytes"), ("X-B", "b")],
+    ],
+    ids=repr,
+)
+def test_a_remembered_header_pair_stores_what_the_general_set_stores(
+    sets: list[tuple[str, Any]],
+) -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    for _ in range(2):  # the second round finds every str pair remembered
+        shortcut, general = Headers(), Headers()
+        for name, value in sets:
+            shortcut[name] = value
+            general._set(name, value)
+        assert list(shortcut.items()) == list(general.items())
+
+
+def test_a_header_pair_that_cannot_be_remembered_is_set_the_general_way() -> None:
+    from microrest.adapters.vestespy.headers import Headers
+
+    headers = Headers()
+    headers["X-List"] = ["a"]  # unhashable: stored as is, as before
+    headers["X-Int"] = 5
+    assert list(headers.items()) == [
+        ("x-list", (["a"], "X-List")),
+        ("x-int", (5, "X-Int")),
+    ]
+    with pytest.raises(KeyError):
+        headers[5] = "x"  # type: ignore[index]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/item/a", "/item/%61", "/item/a%2Fb", "/item/%"])
+async def test_the_percent_test_on_the_raw_path_is_the_urls(path: str) -> None:
+    # A "%" in the raw path sends the request through the dispatcher's own matching of
+    # req.url (escapes kept), as the str test on the decoded raw path did.
+    from microrest.adapters.vestespy.exchange import _PERCENT
+
+    raw = path.encode()
+    assert (_PERCENT not in raw) is ("%" not in raw.decode("latin-1"))
+    server = vestespy.Server(("127.0.0.1", 8080))
+    dispatcher = Dispatcher()
+
+    async def item(ev: Event, req: Req, res: Res, name: str) -> None:
+        res.send_all(f"{name}|{req.url}")
+
+    dispatcher.register("/item/(?P<name>.+)", item)
+    server.on("request", dispatcher.as_handler())
+    answer = await call(server, "GET", path)
+    assert answer.status == 200
+    name = path.removeprefix("/item/")
+    assert answer.body == f"{name}|{path}".encode()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "how",
+    [
+        "buffered",
+        "unbuffered",
+        "send_error",
+        "stream",
+        "http_error",
+        "raise",
+        "nothing",
+        "listeners",
+        "listener_sends",
+    ],
+)
+@pytest.mark.parametrize("path", ["/item/7", "/plain", "/item/%37"])
+async def test_a_sync_handler_run_inline_answers_as_the_coroutine_does(
+    how: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``answer_sync`` (no coroutine) against ``answer`` for the same sync handler."""
+    from microrest.adapters.vestespy.exchange import Exchange
+
+    def handler(ev: Event, req: Req, res: Res, **params: str) -> None:
+        res.headers["X-Kind"] = how
+        res.headers["X-Params"] = repr(sorted(params.items()))
+        if how == "buffered":
+            res.send_all("hello")
+        elif how == "unbuffered":
+            res.send_all("hello", buffer=False)
+        elif how == "send_error":
+            res.send_error(404, "gone", {"X-Why": "test"})
+        elif how == "stream":
+            res.send_chunked(["a", "b"])
+        elif how == "http_error":
+            raise vestespy.HTTPError(418, "teapot")
+        elif how == "raise":
+            raise ValueError("boom")
+        elif how.startswith("listener"):
+
+            def onend(ev: Event, req: Req, res: Res) -> None:
+                res.send_all("ended", buffer=how == "listeners")
+
+            req.on("end", onend)
+
+    def item(ev: Event, req: Req, res: Res, id: str) -> None:  # noqa: A002 - by position
+        handler(ev, req, res, id=id)
+
+    def build() -> vestespy.Server:
+        server = vestespy.Server(("127.0.0.1", 8080), sync_handlers="inline")
+        dispatcher = Dispatcher()
+        dispatcher.register("/item/:id", item)
+        dispatcher.register("/plain", handler)
+        server.on("request", dispatcher.as_handler())
+        return server
+
+    fast_server = build()
+    dispatcher = fast_server._sole
+    assert dispatcher is not None
+    for entry in dispatcher.patterns:
+        exchange = Exchange(fast_server, entry, "", dispatcher)
+        assert exchange.endpoint == exchange.answer_sync
+    fast = await call(fast_server, "GET", path)
+    with monkeypatch.context() as patch:
+        patch.setattr(Exchange, "answer_sync", lambda self, scope, rcv: self.answer(scope, rcv))
+        general = await call(build(), "GET", path)
+    _same(fast, general)
+    assert fast.body == general.body
+    for headers in ([(b"content-length", b"0")], [(b"x-other", b"1")]):
+        assert (await call(build(), "GET", path, headers=headers)).status == fast.status
+
+
+@pytest.mark.anyio
+async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
+    from microrest.adapters.vestespy.events import EventManager
+
+    server = vestespy.Server(("127.0.0.1", 8080))
+    seen: dict[str, Any] = {}
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        seen.update(events=req._events, alive=res.alive, pending=res._pending, buffer=res._buffer)
+        res.send_all("ok")
+
+    server.on("request", onrequest)
+    assert (await call(server, "GET", "/")).body == b"ok"
+    assert seen == {
+        "events": EventManager._events,
+        "alive": Res.alive,
+        "pending": Res._pending,
+        "buffer": Res._buffer,
+    }
+
+
+@pytest.mark.parametrize("length", [0, 5, 13, 10**6])
+def test_a_remembered_length_header_is_the_encoded_length(length: int) -> None:
+    from microrest.adapters.vestespy.response import _LENGTHS, length_header
+
+    assert length_header(length) == (b"content-length", str(length).encode())
+    assert _LENGTHS.get(length, length_header(length)) == length_header(length)
+
+
+@pytest.mark.parametrize(
+    "value", [b"0", b"5", b"100", b"101", b"1" * 18, b"1" * 19, b"", b"x", b"-1", b" 5", b"5 "]
+)
+def test_a_remembered_content_length_size_is_what_the_checks_compute(value: bytes) -> None:
+    from microrest.adapters.vestespy.exchange import _SIZES, _size_of
+
+    expected = int(value) if len(value) < 19 and value.isdigit() else -1
+    assert _size_of(value) == expected
+    assert _SIZES.get(value, expected) == expected

@@ -39,10 +39,10 @@ from ...responses import StreamingResponse
 from ...toolkit import declared_length, error_logger, route_path
 from .dispatcher import NOT_FOUND_ANSWER
 from .errors import HTTPError
-from .events import ANSWERS, Event
+from .events import ANSWERS, NO_EVENTS, Event
 from .headers import Headers
 from .request import Request
-from .response import _RAW, Answer, Response, _header_set
+from .response import _LENGTHS, _RAW, Answer, Response, _header_set, length_header
 
 if TYPE_CHECKING:
     from ...requests import Request as CoreRequest
@@ -59,6 +59,9 @@ ERROR_CHARSET_KEY = "vestespy.error_charset"
 logger = error_logger
 _new = object.__new__
 NONE, POSITIONAL, KEYWORDS = 0, 1, 2  # Exchange.passing: how a direct handler gets groups
+_PERCENT = ord("%")  # searched for in a raw path: ``_PERCENT in raw`` (see Exchange.answer)
+# The headers that announce a body (HTTP/1): the exchange's body tests look for them.
+_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 _READ: Any = object()  # the exchange read the body and fired its events itself
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
@@ -74,12 +77,22 @@ async def _never() -> Message:
 
 
 class Exchange:
-    """The endpoint (``answer``) of a server's routes; ``route`` is the Dispatcher entry, if any.
+    """The endpoint (``endpoint``: ``answer``, or ``answer_sync`` for a sync handler) of a
+    server's routes; ``route`` is the Dispatcher entry, if any.
 
     ``label`` is that entry's pattern as registered (the route table shows it).
     """
 
-    __slots__ = ("server", "route", "label", "dispatcher", "target", "awaited", "passing")
+    __slots__ = (
+        "server",
+        "route",
+        "label",
+        "dispatcher",
+        "target",
+        "awaited",
+        "passing",
+        "endpoint",
+    )
 
     def __init__(
         self,
@@ -107,6 +120,85 @@ class Exchange:
                 self.target = route.handler
                 self.awaited = direct
                 self.passing = _passing(route)
+        # The route's endpoint: ``answer_sync`` when the direct handler is sync and the
+        # server runs sync handlers inline (a plain function: no coroutine), else ``answer``.
+        self.endpoint: Callable[[Scope, Receive], Any] = (
+            self.answer_sync
+            if self.target is not None
+            and not self.awaited
+            and server.app.concurrency.mode == "inline"
+            else self.answer
+        )
+
+    def answer_sync(self, scope: Scope, receive: Receive) -> Any:
+        """``answer`` for a route whose direct handler is sync, not a coroutine: run inline
+        with nothing to read and no listener, the request is answered at once, with no
+        coroutine made or awaited (param_sync_inline 82.5k -> 81.0k instructions,
+        callgrind). Anything else (a thread, a body, the escapes in the path that
+        ``answer``'s dispatcher test is about, a user's class, another request handler)
+        is ``answer``'s, as is what a handler leaves to do: listeners or a stream
+        (``_Rest``, as ``answer`` does), an error (``_Rest``)."""
+        server = self.server
+        raw: bytes | None = scope.get("raw_path")
+        if (
+            server._sole is not self.dispatcher
+            or server.handler_class is not Request
+            or server.response_class is not Response
+            or server.app.concurrency.mode != "inline"
+            or scope["method"] not in KNOWN_METHODS
+            or raw is None
+            or _PERCENT in raw
+            or scope.get("http_version", "1.1") not in _HTTP1
+        ):
+            return self.answer(scope, receive)
+        for name, _ in scope["headers"]:
+            if name in _BODY_HEADERS:
+                return self.answer(scope, receive)  # a body: answer's to bound and read
+        # As in ``answer`` (kept in step with it; the hot-path tests compare the two).
+        request = _new(Request)
+        request.scope = scope
+        request.server = server
+        request.method = scope["method"]
+        request._events = NO_EVENTS
+        request._route = self.route
+        response = _new(Response)
+        table = response.headers = _new(Headers)
+        table._data = {}
+        response.request = request
+        response.server = server
+        response.alive = True
+        response._pending = None
+        response._buffer = None
+        event = _new(Event)
+        event.source = server
+        event.name = "request"
+        target = self.target
+        assert target is not None
+        try:
+            try:
+                passing = self.passing
+                if passing is POSITIONAL:
+                    target(event, request, response, *scope["path_groups"])
+                elif passing is NONE:
+                    target(event, request, response)
+                else:
+                    target(event, request, response, **scope["path_params"])
+            except ANSWERS:
+                raise
+            except Exception:
+                server.exception_handler()
+                raise
+        except Exception as exc:
+            return _Rest(self, FAILED, (request, response, exc, False))
+        pending = response._pending
+        if request._events or (pending is not None and type(pending) is not Answer):
+            # Listeners (the body is read and their events fired) or a stream: _Rest, as
+            # ``answer`` sends what was sent and reads the body.
+            return _Rest(self, READ, (request, response, None))
+        if pending is not None:
+            response._pending = None
+            return (pending.status, pending.raw_headers, pending.body)
+        return _buffered(request, response)
 
     async def answer(self, scope: Scope, receive: Receive) -> Any:
         """The prepared endpoint (``add_route(..., prepared=True)``): runs the handlers and
@@ -141,11 +233,18 @@ class Exchange:
         # Request.__init__, Response.__init__ and Event.__init__ done here for the default
         # classes (kept in step with them; test_vestespy_hot_paths compares the objects):
         # a frame less for each, about 0.4k instructions apiece (callgrind).
+        # The private state read on the hot path (``_events``, ``alive``, ``_pending``,
+        # ``_buffer``) is stored in the objects too, with the class's values: an attribute
+        # found on the class is a generic lookup each time it is read (about 0.2k
+        # instructions), one of the instance a specialised one (about 40). With the
+        # remembered Content-Length (response.py): plaintext 64.7k -> 63.1k, json 65.6k ->
+        # 64.1k, echo 93.6k -> 91.5k instructions (callgrind).
         if server.handler_class is Request:
             request = _new(Request)
             request.scope = scope
             request.server = server
             request.method = scope["method"]
+            request._events = NO_EVENTS
         else:
             request = server.handler_class(scope, server)
         request._route = self.route
@@ -155,6 +254,9 @@ class Exchange:
             table._data = {}
             response.request = request
             response.server = server
+            response.alive = True
+            response._pending = None
+            response._buffer = None
         else:
             response = server.response_class(request, server)
         limit = server.max_body_size
@@ -164,25 +266,33 @@ class Exchange:
         # 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
         read = False  # the body was read here
         try:
-            # declared_length scans the headers in Python; a dict of them finds out in C
-            # whether there is anything to check, and the body test below reuses it (plaintext:
-            # 37 bytecodes -> 3; a Python scan and dict() cost about the same, ~2k, in C).
-            headers = scope["headers"]
-            names = dict(headers)
-            declared = names.get(b"content-length")
-            if (
-                limit is not None
-                and declared is not None
-                and not (
-                    # declared_length's checks, in C, when the header is there once (the
-                    # dict kept the only value): echo 71 -> 12 bytecodes.
-                    len(names) == len(headers)
-                    and len(declared) < 19
-                    and declared.isdigit()
-                    and int(declared) <= limit
-                )
-            ):
-                declared_length(scope, limit)  # 400 or 413 before any handler runs
+            # What the body tests need from the headers, in one scan: the Content-Length
+            # (once: a repeat goes to declared_length's checks) and whether a
+            # Transfer-Encoding is there. A scan costs less than ``dict(headers)`` (the dict
+            # and its inserts: plaintext 2.3k -> 1.7k instructions for three headers).
+            declared: bytes | None = None
+            once = True
+            coded = False
+            for name, value in scope["headers"]:
+                # One set lookup per header, two comparisons only for those two names
+                # (bytes comparisons are not specialised: 1.9k -> 1.6k for three headers).
+                if name in _BODY_HEADERS:
+                    if name == b"content-length":
+                        if declared is not None:
+                            once = False
+                        declared = value
+                    else:
+                        coded = True
+            if limit is not None and declared is not None:
+                # declared_length's checks, when the header is there once: its value's size,
+                # remembered (-1: not one declared_length accepts as is), instead of len(),
+                # isdigit() and int() each time (echo 71 -> 12 bytecodes with those three;
+                # the lookup: echo 91.5k -> 90.5k instructions, callgrind).
+                size = _SIZES.get(declared)
+                if size is None:
+                    size = _size_of(declared)
+                if not once or size < 0 or size > limit:
+                    declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
             raw: bytes | None = scope.get("raw_path")
             if (
@@ -190,9 +300,11 @@ class Exchange:
                 and server._sole is self.dispatcher
                 # ``"%" not in request.url`` (the core matched what the dispatcher would),
                 # found in the raw path without making the url (a "%" in the url is one in
-                # the raw path; a latin-1 decode and a str search cost less than ``in`` on
-                # bytes): Request.__init__ 55 -> 20 bytecodes, plaintext 799 -> 768.
-                and ("%" not in raw.decode("latin-1") if raw is not None else _unescaped(request))
+                # the raw path): Request.__init__ 55 -> 20 bytecodes, plaintext 799 -> 768.
+                # The byte's value, not b"%": ``in`` on bytes takes an int at once (memchr),
+                # while a bytes argument is first tried as an int and builds a TypeError;
+                # and no str is decoded (0.9k -> 0.2k instructions, callgrind).
+                and (_PERCENT not in raw if raw is not None else _unescaped(request))
             ):
                 # DispatchHandler.__vestespy_async__'s shortcut, taken here: no bound method
                 # and no frame in between (plaintext 65.6k -> 64.4k; a sync handler run
@@ -243,11 +355,7 @@ class Exchange:
                 # (a receive() and 30 bytecodes less: plaintext 70.3k -> 68.6k instructions,
                 # callgrind counting the measured requests only). A body to read after the
                 # answer is sent: _Rest reads it.
-                if (
-                    declared is not None
-                    or b"transfer-encoding" in names
-                    or scope.get("http_version", "1.1") not in _HTTP1
-                ):
+                if declared is not None or coded or scope.get("http_version", "1.1") not in _HTTP1:
                     return _Rest(self, AFTER_ANSWER, (request, response))
                 if pending is not None:
                     response._pending = None
@@ -334,10 +442,11 @@ class Exchange:
             known = None
         if known is None:
             known = _header_set(key, "transfer-encoding" in data)
-        raw_headers = list(known[0])
         length = len(body)
         if known[1]:
-            raw_headers.append((b"content-length", str(length).encode()))
+            raw_headers = [*known[0], _LENGTHS.get(length) or length_header(length)]
+        else:
+            raw_headers = list(known[0])
         data["content-length"] = (length, "Content-Length")
         response._buffer = None
         response.alive = False
@@ -360,6 +469,34 @@ def _unanswered(request: Request) -> CoreResponse:
         request.url,
     )
     return CoreResponse(b"", 500)
+
+
+def _buffered(request: Request, response: Response) -> Any:
+    """The buffered ``send_all`` as the prepared answer: ``answer``'s last step (inlined
+    there; kept in step with it)."""
+    body = response._buffer
+    if body is None or not response.alive:
+        return _unanswered(request)
+    data = response.headers._data
+    if "content-length" in data:
+        del data["content-length"]
+    status = response.status
+    key = (status, *data.values())
+    try:
+        known = _RAW.get(key)
+    except TypeError:  # an unhashable value a handler stored: encode it each time
+        known = None
+    if known is None:
+        known = _header_set(key, "transfer-encoding" in data)
+    length = len(body)
+    if known[1]:
+        raw_headers = [*known[0], _LENGTHS.get(length) or length_header(length)]
+    else:
+        raw_headers = list(known[0])
+    data["content-length"] = (length, "Content-Length")
+    response._buffer = None
+    response.alive = False
+    return (status, raw_headers, body)
 
 
 class _Rest(CoreResponse):
@@ -482,6 +619,18 @@ class _Rest(CoreResponse):
         await send({"type": "http.response.body", "body": body})
 
 
+# A Content-Length value -> its size, or -1 when declared_length must look at it (not 1 to
+# 18 ASCII digits): the values repeat from request to request.
+_SIZES: dict[bytes, int] = {}
+
+
+def _size_of(declared: bytes) -> int:
+    size = int(declared) if len(declared) < 19 and declared.isdigit() else -1
+    if len(_SIZES) < 512:
+        _SIZES[declared] = size
+    return size
+
+
 def _passing(entry: Pattern) -> int:
     """How a direct handler gets ``entry``'s groups, decided at registration.
 
@@ -532,7 +681,7 @@ def _plain_miss(server: Server, scope: Scope) -> bool:
     # ``req.url`` keeps percent-escapes, which the dispatcher matches itself: none anywhere
     # in the raw path means none in the url (a part of it).
     raw: bytes | None = scope.get("raw_path")
-    return "%" not in (scope["path"] if raw is None else raw.decode("latin-1"))
+    return "%" not in scope["path"] if raw is None else _PERCENT not in raw
 
 
 def _wire_of(

@@ -42,7 +42,7 @@ class PatternRoute(_Shown):
     __slots__ = ()
 
     def __init__(self, pattern: str | re.Pattern[str], endpoint: Exchange, **options: Any) -> None:
-        super().__init__(pattern, endpoint.answer, ["*"], prepared=True, **options)
+        super().__init__(pattern, endpoint.endpoint, ["*"], prepared=True, **options)
 
     @property
     def path(self) -> str:
