@@ -94,8 +94,14 @@ class CorePostApp:
             dispatcher = self._dispatchers.get(key)
             if dispatcher is None:
                 dispatcher = Dispatcher(self, method, pattern)
+                # A prepared route (the dispatcher answers, the core sends): see Dispatcher.serve
                 self.app.add_route(
-                    pattern, dispatcher, [method], raw=True, style="corepost", source=spec.source
+                    pattern,
+                    dispatcher.serve,
+                    [method],
+                    prepared=True,
+                    style="corepost",
+                    source=spec.source,
                 )
                 self._dispatchers[key] = dispatcher
             dispatcher.add(accepted, spec)
