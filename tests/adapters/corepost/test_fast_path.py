@@ -108,6 +108,15 @@ PLAIN: list[Any] = [
     {1: "int key", None: "none", False: "bool", 2.5: "float"},
     [1.5, float("nan"), float("-inf"), 0.1, 123456789012345680000.0],
     {"deep": _deep(16)},
+    # flat containers (written indented by orjson, then joined): separators and newlines in
+    # strings, one item, empty strings, lists
+    {"message": "Hello, World!"},
+    {"k": ",\n  x", "l": "a:b", "m": "\n}", "n": ""},
+    ["a, b", "c: d", 1, None, True],
+    [",\n  "],
+    {"only": 1},
+    [0],
+    {"id": 5, "slug": "hello-world"},
 ]
 
 
