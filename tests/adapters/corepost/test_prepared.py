@@ -20,7 +20,7 @@ from microrest.adapters.corepost import Response, defer
 from microrest.adapters.corepost.enums import Http
 from microrest.adapters.corepost.exceptions import ConflictException
 from microrest.adapters.corepost.filters import IRequestFilter, IResponseFilter
-from microrest.adapters.corepost.handler import HandlerSpec, may_stream
+from microrest.adapters.corepost.handler import HandlerSpec, ignores_keywords, may_stream
 from microrest.adapters.corepost.web import CorePost
 from microrest.testing import Client
 
@@ -380,3 +380,112 @@ async def test_with_request_filters_every_async_handler_may_stream() -> None:
     }
     await app(scope, receive, send)  # type: ignore[arg-type]
     assert [message.get("body") for message in messages[1:]] == [b"first", b""]
+
+
+# --- handlers that never use their keywords -------------------------------------------------
+
+
+async def ignores(request: Any, **kwargs: Any) -> str:
+    return "x"
+
+
+async def uses(request: Any, **kwargs: Any) -> Any:
+    return kwargs
+
+
+async def deletes(request: Any, **kwargs: Any) -> None:
+    del kwargs
+
+
+async def named(request: Any, x: int = 0, **kwargs: Any) -> int:
+    return x
+
+
+async def keyword_only(request: Any, *, x: int = 0, **kwargs: Any) -> int:
+    return x
+
+
+async def star_args(request: Any, *args: Any, **kwargs: Any) -> Any:
+    return args
+
+
+async def no_keywords(request: Any) -> str:
+    return "x"
+
+
+async def closes_over(request: Any, **kwargs: Any) -> Any:
+    return lambda: kwargs
+
+
+class Methods:
+    async def ignores(self, request: Any, **kwargs: Any) -> str:
+        return "x"
+
+    async def uses(self, request: Any, **kwargs: Any) -> Any:
+        return kwargs
+
+
+@pytest.mark.parametrize(
+    ("func", "ignored"),
+    [
+        (ignores, True),
+        (star_args, True),
+        (Methods().ignores, True),
+        (uses, False),
+        (deletes, False),
+        (named, False),
+        (keyword_only, False),
+        (no_keywords, False),
+        (closes_over, False),
+        (introspects, False),
+        (Methods().uses, False),
+        (_decorated(ignores), False),
+        (functools.partial(ignores), False),
+    ],
+    ids=lambda value: getattr(value, "__qualname__", type(value).__name__),
+)
+def test_ignores_keywords_only_when_the_code_never_uses_them(func: Any, ignored: bool) -> None:
+    assert HandlerSpec(func).ignores_keywords is ignored
+    assert ignores_keywords(func) is ignored
+
+
+def _keywords_app(reads: bool) -> CorePost:
+    app = CorePost()
+
+    async def reading(request: Any, **kwargs: Any) -> Any:
+        assert isinstance(kwargs, dict)
+        return {"json": request.json, "args": request.args, "path": request.path}
+
+    async def ignoring(request: Any, **kwargs: Any) -> Any:
+        return {"json": request.json, "args": request.args, "path": request.path}
+
+    handler = reading if reads else ignoring
+    assert HandlerSpec(handler).ignores_keywords is not reads
+    app.route("/k", (Http.GET, Http.POST, Http.PUT))(handler)
+    app.route("/k/<int:id>/<request>", (Http.GET, Http.POST))(handler)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("GET", "/k", {}),
+        ("GET", "/k?a=1&a=2&request=3", {}),
+        ("GET", "/k/5/r?b=1", {}),
+        ("POST", "/k", {"json": {"a": 1, "request": 2}}),
+        ("POST", "/k?a=q", {"json": {"a": 1}}),
+        ("POST", "/k/5/r", {"json": {"id": 9}}),
+        ("POST", "/k", {"json": [1, 2]}),
+        ("POST", "/k", {"content": b"", "headers": {"Content-Type": "application/json"}}),
+        ("PUT", "/k", {"data": {"a": "1"}}),
+        ("POST", "/k", {"content": b"{bad", "headers": {"Content-Type": "application/json"}}),
+    ],
+)
+def test_a_handler_ignoring_its_keywords_answers_as_one_reading_them(
+    method: str, path: str, options: dict[str, Any]
+) -> None:
+    with Client(_keywords_app(False)) as ignoring, Client(_keywords_app(True)) as reading:
+        one = ignoring.request(method, path, **options)
+        other = reading.request(method, path, **options)
+    assert (one.status_code, one.content) == (other.status_code, other.content)
+    assert sorted(one.headers.items()) == sorted(other.headers.items())

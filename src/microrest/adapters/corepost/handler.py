@@ -16,7 +16,7 @@ from typing import Any
 from ...errors import BadRequest, ConfigurationError
 from ...toolkit import is_async_callable
 
-__all__ = ["ArgumentError", "HandlerSpec", "may_stream"]
+__all__ = ["ArgumentError", "HandlerSpec", "ignores_keywords", "may_stream"]
 
 
 class ArgumentError(BadRequest):
@@ -87,6 +87,38 @@ def may_stream(func: Callable[..., Any], request_name: str) -> bool:
     return False
 
 
+def _reads_local(code: CodeType, name: str) -> bool:
+    """Whether ``code`` may use its local ``name``: loads, stores or deletes it, captures it
+    in a closure, or names frame introspection."""
+    if name in code.co_cellvars or not _INTROSPECTION_NAMES.isdisjoint(code.co_names):
+        return True
+    for instruction in dis.get_instructions(code):
+        if "FAST" in instruction.opname:
+            argval = instruction.argval
+            if argval == name or (isinstance(argval, tuple) and name in argval):
+                return True
+    return False
+
+
+def ignores_keywords(func: Callable[..., Any]) -> bool:
+    """Whether ``func(request, **anything)`` can never tell what keywords it was given: a
+    plain Python function (or a bound method of one) whose only parameters besides the
+    request are positional or ``*args`` and a ``**`` parameter that its code never uses."""
+    target = func.__func__ if isinstance(func, MethodType) else func
+    if type(target) is not FunctionType or hasattr(target, "__wrapped__"):
+        return False
+    code: CodeType = target.__code__
+    if not code.co_flags & inspect.CO_VARKEYWORDS:
+        return False
+    if code.co_kwonlyargcount or target.__defaults__:
+        return False  # a keyword-only or defaulted parameter could take a keyword
+    position = 1 if isinstance(func, MethodType) else 0
+    if code.co_argcount != position + 1:
+        return False  # named parameters besides the request: they take keywords
+    varargs = 1 if code.co_flags & inspect.CO_VARARGS else 0
+    return not _reads_local(code, code.co_varnames[code.co_argcount + varargs])
+
+
 class HandlerSpec:
     """A handler plus what its signature says about keyword arguments."""
 
@@ -103,6 +135,7 @@ class HandlerSpec:
         "fits_path",
         "takes_any",
         "streams",
+        "ignores_keywords",
     )
 
     def __init__(
@@ -158,6 +191,9 @@ class HandlerSpec:
         # request.write()): the dispatcher runs only those with the ASGI send at hand. Request
         # filters can keep the request where a handler finds it, so the owner decides too.
         self.streams = self.is_async and may_stream(func, self.request_name)
+        # A handler whose ``**kwargs`` is never used is called without keywords: nothing to
+        # merge, copy or check (the check cannot fail for it either).
+        self.ignores_keywords = ignores_keywords(func)
 
     def fits(self, names: frozenset[str]) -> bool:
         """Whether ``check`` always passes, unchanged, for keyword arguments named ``names``
