@@ -221,15 +221,20 @@ class Dispatcher:
         document: dict[str, Any] | None = None
         try:
             spec = self.only
-            # _content_type(scope) for a value seen before, without its call
-            media_type = ""
+            # _content_type(scope) for a value seen before, without its call, and the first
+            # Accept value in the same pass (the answer's JSON shortcut below asks it)
+            media_type = accept = None
             for name, value in scope["headers"]:
                 if name == b"content-type":
-                    if type(value) is bytes:
-                        media_type = _MEDIA_TYPES.get(value, "")
-                    if not media_type:
-                        media_type = _content_type(scope)
-                    break
+                    if media_type is None:
+                        if type(value) is bytes:
+                            media_type = _MEDIA_TYPES.get(value)
+                        if not media_type:
+                            media_type = _content_type(scope)
+                elif name == b"accept" and accept is None:
+                    accept = value
+            if media_type is None:
+                media_type = ""
             if spec is None:
                 spec = self._select(media_type)
             if media_type == "application/json":
@@ -239,15 +244,13 @@ class Dispatcher:
                 if request is None:
                     request = facade._request = Request(scope, receive)
                 facade.data = raw = await request.body()
-                if raw[:1] == b"{":  # not blank: parse_json's parser without its call
-                    try:
-                        parsed = json_loads(raw, request.limits.max_json_depth)
-                    except BadRequest:  # parse_json's 400 for it
-                        parsed = parse_json(raw, request.limits.max_json_depth)
-                else:
-                    parsed = parse_json(raw, request.limits.max_json_depth)
+                depth = request.limits.max_json_depth
+                try:  # parse_json's parser without its call; it answers a blank or bad body
+                    parsed = json_loads(raw, depth)
+                except BadRequest:
+                    parsed = parse_json(raw, depth)
                 facade.json = parsed
-                document = parsed if isinstance(parsed, dict) else {}
+                document = parsed if type(parsed) is dict else {}
             else:
                 forms = media_type in FORM_TYPES
                 document = await read_body(facade, media_type, owner.documents, owner.compat)
@@ -271,6 +274,28 @@ class Dispatcher:
                 result = await owner.app.concurrency.run(spec.func, facade, **kwargs)
             if type(result) not in _PLAIN_RESULTS and inspect.isawaitable(result):
                 result = await result
+            if (
+                not owner.response_filters
+                and not facade.touched
+                and facade.code_set
+                and (type(result) is dict or type(result) is list)
+                and (accept is None or accept == b"*/*" or accept == b"application/json")
+            ):
+                # _answer's JSON shortcut for a status the handler set, here (keep the two
+                # alike): the call and its second pass over the headers for Accept cost
+                # about 0.8k instructions per echo request (callgrind)
+                status = facade._code
+                if status >= 200 and status not in NO_BODY_STATUSES:
+                    body = stdlib_json(result)
+                    if body is not None:
+                        return (
+                            status,
+                            [
+                                (b"content-length", str(len(body)).encode()),
+                                (b"content-type", _JSON_TYPE),
+                            ],
+                            body,
+                        )
             return self._answer(facade, spec, result)
         except BaseException:
             scope[FACADE_KEY] = facade  # see serve
