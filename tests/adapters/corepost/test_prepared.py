@@ -489,3 +489,38 @@ def test_a_handler_ignoring_its_keywords_answers_as_one_reading_them(
         other = reading.request(method, path, **options)
     assert (one.status_code, one.content) == (other.status_code, other.content)
     assert sorted(one.headers.items()) == sorted(other.headers.items())
+
+
+class _Override(IRequestFilter):
+    def filterRequest(self, request: Any) -> None:  # noqa: N802
+        method = request.getHeader("x-http-method-override")
+        if method:
+            request.method = method
+
+
+@pytest.mark.parametrize(
+    ("method", "override", "status", "answer"),
+    [
+        ("POST", None, 201, {"method": "POST", "json": {"a": 1}}),
+        ("POST", "GET", 200, {"method": "GET", "json": None}),  # the body is not read
+        ("GET", "POST", 201, {"method": "POST", "json": {"a": 1}}),  # the body is read
+        ("GET", None, 200, {"method": "GET", "json": None}),
+    ],
+)
+def test_a_request_filter_changing_the_method_decides_whether_the_body_is_read(
+    method: str, override: str | None, status: int, answer: dict[str, Any]
+) -> None:
+    """A body method's route starts at serve_body, a GET's at serve; a request filter that
+    changes the method hands the request to the other one."""
+    app = CorePost(filters=[_Override()])
+
+    @app.route("/m", (Http.GET, Http.POST))
+    async def show(request: Any, **kwargs: Any) -> Any:
+        return {"method": request.method, "json": request.json}
+
+    headers = {"Content-Type": "application/json"}
+    if override is not None:
+        headers["X-HTTP-Method-Override"] = override
+    with Client(app) as client:
+        response = client.request(method, "/m", content=b'{"a": 1}', headers=headers)
+    assert (response.status_code, response.json()) == (status, answer)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ...app import App
 from ...limits import Limits
 from ...toolkit import SyncMode
-from .dispatch import Dispatcher
+from .dispatch import BODY_METHODS, Dispatcher
 from .documents import DocumentLimits
 from .errors import install_error_handlers
 from .filters import split_filters
@@ -97,7 +97,7 @@ class CorePostApp:
                 # A prepared route (the dispatcher answers, the core sends): see Dispatcher.serve
                 self.app.add_route(
                     pattern,
-                    dispatcher.serve,
+                    dispatcher.serve_body if method in BODY_METHODS else dispatcher.serve,
                     [method],
                     prepared=True,
                     style="corepost",
