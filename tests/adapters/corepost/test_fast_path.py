@@ -117,6 +117,10 @@ PLAIN: list[Any] = [
     {"only": 1},
     [0],
     {"id": 5, "slug": "hello-world"},
+    # lists of scalars inside a container (scanned inline), and what leaves that scan
+    {"name": "microrest", "count": 3, "tags": ["a", "b", "c"], "ok": True},
+    {"l": ["a, b", 1, None], "m": [1.5], "n": [[1], {"x": "y"}], "o": []},
+    [["a:b"], [True, False]],
 ]
 
 

@@ -165,7 +165,6 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
     callgrind).
     """
     separators = _NOT_ORJSON
-    kind = type(data)
     if _orjson_dumps is not None:
         # _separators(data, 0), its top level here: a call less per answer (0.7k
         # instructions, callgrind); keep the two alike
@@ -176,21 +175,32 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
             separators = len(data) - 1
             values = data
         if separators < 0:
-            return _EMPTY[kind]  # json.dumps's "{}" and "[]"
+            return _EMPTY[type(data)]  # json.dumps's "{}" and "[]"
         nested = False
         scalars = _ORJSON_SCALARS
         for value in values:
             inner = type(value)
-            if inner not in scalars:
-                if inner is not dict and inner is not list:
-                    separators = _NOT_ORJSON
-                    break
-                nested = True
-                inner_count = _separators(value, 1)
-                if inner_count < 0:
-                    separators = _NOT_ORJSON
-                    break
-                separators += inner_count
+            if inner in scalars:
+                continue
+            if inner is list and value:
+                # a list of scalars, _separators' loop inline: a call less for the commonest
+                # nesting (echo's document 12.4k -> 11.6k instructions, callgrind)
+                for item in value:
+                    if type(item) not in scalars:
+                        count = _separators(value, 1)
+                        break
+                else:
+                    count = len(value) - 1
+            elif inner is dict or inner is list:
+                count = _separators(value, 1)
+            else:
+                separators = _NOT_ORJSON
+                break
+            if count < 0:
+                separators = _NOT_ORJSON
+                break
+            nested = True
+            separators += count
         else:
             if not nested:
                 separators = _FLAT
@@ -202,7 +212,7 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
         else:
             if indented.isascii() and 127 not in indented:
                 # "{\n  a,\n  b\n}" -> "{" + "a, b" + "}"
-                return indented[4:-2].replace(b",\n  ", b", ").join(_BRACES[kind])
+                return indented[4:-2].replace(b",\n  ", b", ").join(_BRACES[type(data)])
     elif separators >= 0:
         try:
             compact: bytes = _orjson_dumps(data)
