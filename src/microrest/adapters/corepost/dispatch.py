@@ -316,10 +316,11 @@ class Dispatcher:
                 if status >= 200 and status not in NO_BODY_STATUSES:
                     body = stdlib_json(result)
                     if body is not None:
+                        # b"%d" % n: 0.2k less than str(n).encode() (callgrind)
                         return (
                             status,
                             [
-                                (b"content-length", str(len(body)).encode()),
+                                (b"content-length", b"%d" % len(body)),
                                 (b"content-type", _JSON_TYPE),
                             ],
                             body,
@@ -371,7 +372,7 @@ class Dispatcher:
             if body is not None:
                 return (
                     status,
-                    [(b"content-length", str(len(body)).encode()), (b"content-type", content_type)],
+                    [(b"content-length", b"%d" % len(body)), (b"content-type", content_type)],
                     body,
                 )
         answer = render_result(facade, result, spec.is_async)
