@@ -305,14 +305,19 @@ class Dispatcher:
             if (
                 not owner.response_filters
                 and not facade.touched
-                and facade.code_set
                 and (type(result) is dict or type(result) is list)
                 and (accept is None or accept == b"*/*" or accept == b"application/json")
             ):
-                # _answer's JSON shortcut for a status the handler set, here (keep the two
-                # alike): the call and its second pass over the headers for Accept cost
-                # about 0.8k instructions per echo request (callgrind)
-                status = facade._code
+                # _answer's JSON shortcut, here (keep the two alike): the call and its second
+                # pass over the headers for Accept cost about 0.8k instructions per echo
+                # request (callgrind). The handler's status, else a POST's default (201, or
+                # 200), else 200.
+                if facade.code_set:
+                    status = facade._code
+                elif facade.method == "POST":
+                    status = spec.post_code
+                else:
+                    status = 200
                 if status >= 200 and status not in NO_BODY_STATUSES:
                     body = stdlib_json(result)
                     if body is not None:
