@@ -108,6 +108,19 @@ PLAIN: list[Any] = [
     {1: "int key", None: "none", False: "bool", 2.5: "float"},
     [1.5, float("nan"), float("-inf"), 0.1, 123456789012345680000.0],
     {"deep": _deep(16)},
+    # flat containers (written indented by orjson, then joined): separators and newlines in
+    # strings, one item, empty strings, lists
+    {"message": "Hello, World!"},
+    {"k": ",\n  x", "l": "a:b", "m": "\n}", "n": ""},
+    ["a, b", "c: d", 1, None, True],
+    [",\n  "],
+    {"only": 1},
+    [0],
+    {"id": 5, "slug": "hello-world"},
+    # lists of scalars inside a container (scanned inline), and what leaves that scan
+    {"name": "microrest", "count": 3, "tags": ["a", "b", "c"], "ok": True},
+    {"l": ["a, b", 1, None], "m": [1.5], "n": [[1], {"x": "y"}], "o": []},
+    [["a:b"], [True, False]],
 ]
 
 
@@ -335,3 +348,79 @@ def test_document_keys_reach_the_handler_as_before(
         assert response.json() == answer
     elif answer is not None:
         assert response.text == answer
+
+
+def _echo_app(filtered: bool) -> CorePost:
+    app = CorePost(filters=(_Untouched(),) if filtered else ())
+
+    @app.route("/echo/<int:code>", (Http.POST, Http.PUT))
+    async def echo(request: Any, code: int, **kwargs: Any) -> Any:
+        request.setResponseCode(code)
+        return request.json
+
+    @app.route("/value/<name>/<int:code>", Http.POST)
+    async def value(request: Any, name: str, code: int) -> Any:
+        request.setResponseCode(code)
+        return RESULTS[name]
+
+    return app
+
+
+@pytest.mark.parametrize("code", [200, 202, 204, 304, 418])
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "text/yaml", "application/xml;q=0.5, */*"]
+)
+@pytest.mark.parametrize(
+    "body", [b'{"name": "x", "tags": ["a", "b"], "n": 1.5}', b"[1, 2]", b"", b"{bad"]
+)
+def test_body_shortcut_matches_general_path(
+    code: int, accept: str | None, body: bytes, encoder: str
+) -> None:
+    """The answer of a handler that set its status after a JSON body (the body path's own
+    shortcut) is the general path's, byte for byte."""
+    headers = {"Content-Type": "application/json"}
+    if accept is not None:
+        headers["Accept"] = accept
+    with Client(_echo_app(False)) as fast, Client(_echo_app(True)) as general:
+        one = fast.post(f"/echo/{code}", content=body, headers=headers)
+        other = general.post(f"/echo/{code}", content=body, headers=headers)
+    assert one.status_code == other.status_code
+    assert one.content == other.content
+    assert sorted(one.headers.items()) == sorted(other.headers.items())
+
+
+@pytest.mark.parametrize("name", list(RESULTS))
+def test_body_shortcut_matches_general_path_for_every_result(name: str, encoder: str) -> None:
+    with Client(_echo_app(False)) as fast, Client(_echo_app(True)) as general:
+        one = fast.post(f"/value/{name}/200", json={})
+        other = general.post(f"/value/{name}/200", json={})
+    assert one.status_code == other.status_code == 200
+    assert one.content == other.content
+    assert sorted(one.headers.items()) == sorted(other.headers.items())
+
+
+@pytest.mark.parametrize("compat", [False, True])
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("body", [b'{"a": [1, "b"]}', b"[1]", b""])
+def test_body_shortcut_keeps_the_default_status(
+    method: str, body: bytes, compat: bool, encoder: str
+) -> None:
+    """A handler that sets no status after a body: a POST's default (201, or 200 in the seed
+    dialect under compat), else 200, as the general path answers."""
+
+    def make(filtered: bool) -> CorePost:
+        app = CorePost(filters=(_Untouched(),) if filtered else (), compat=compat)
+
+        @app.route("/doc", (Http.POST, Http.PUT, Http.DELETE))
+        async def doc(request: Any, **kwargs: Any) -> Any:
+            return request.json
+
+        return app
+
+    headers = {"Content-Type": "application/json"}
+    with Client(make(False)) as fast, Client(make(True)) as general:
+        one = fast.request(method, "/doc", content=body, headers=headers)
+        other = general.request(method, "/doc", content=body, headers=headers)
+    assert one.status_code == other.status_code
+    assert one.content == other.content
+    assert sorted(one.headers.items()) == sorted(other.headers.items())

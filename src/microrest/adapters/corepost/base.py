@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ...app import App
 from ...limits import Limits
 from ...toolkit import SyncMode
-from .dispatch import Dispatcher
+from .dispatch import BODY_METHODS, Dispatcher
 from .documents import DocumentLimits
 from .errors import install_error_handlers
 from .filters import split_filters
@@ -94,8 +94,14 @@ class CorePostApp:
             dispatcher = self._dispatchers.get(key)
             if dispatcher is None:
                 dispatcher = Dispatcher(self, method, pattern)
+                # A prepared route (the dispatcher answers, the core sends): see Dispatcher.serve
                 self.app.add_route(
-                    pattern, dispatcher, [method], raw=True, style="corepost", source=spec.source
+                    pattern,
+                    dispatcher.serve_body if method in BODY_METHODS else dispatcher.serve,
+                    [method],
+                    prepared=True,
+                    style="corepost",
+                    source=spec.source,
                 )
                 self._dispatchers[key] = dispatcher
             dispatcher.add(accepted, spec)

@@ -11,6 +11,7 @@ import json.encoder
 from typing import Any
 
 try:  # optional (the "speed" extra): the same bytes without it, from the stdlib's encoder
+    import orjson as orjson_options
     from orjson import dumps as _orjson_dumps
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson_dumps = None  # type: ignore[assignment]
@@ -106,17 +107,19 @@ def _is_plain(data: dict[Any, Any] | list[Any], depth: int) -> bool:
     return True
 
 
-# What orjson writes exactly as json.dumps does, str aside (floats are not: "1e+16" against
-# "1e16", and NaN, which orjson writes as null).
-_ORJSON_SCALARS = frozenset({int, bool, type(None)})
+# What orjson writes exactly as json.dumps does (floats are not: "1e+16" against "1e16", and
+# NaN, which orjson writes as null).
+_ORJSON_SCALARS = frozenset({str, int, bool, type(None)})
 _NOT_ORJSON = -1  # not plain, or holds a float: the stdlib's encoder decides
-_SPACED_STRING = -2  # plain, no float, but a string holds "," or ":": the stdlib's encoder
+_FLAT = -2  # a non-empty container of _ORJSON_SCALARS alone: orjson's indented form
+_EMPTY = {dict: b"{}", list: b"[]"}
+_BRACES = {dict: (b"{", b"}"), list: (b"[", b"]")}
+_INDENT = 0 if _orjson_dumps is None else orjson_options.OPT_INDENT_2
 
 
 def _separators(data: dict[Any, Any] | list[Any], depth: int) -> int:
     """How many "," and ":" json.dumps writes between the items of ``data``, when it holds
-    only exact dicts, lists, str, int, bool and None, not nested deeper than ``_FAST_DEPTH``,
-    and no string value holding "," or ":" (``_SPACED_STRING`` if one does);
+    only exact dicts, lists, str, int, bool and None, not nested deeper than ``_FAST_DEPTH``;
     ``_NOT_ORJSON`` for anything else."""
     if type(data) is dict:
         count = 2 * len(data) - 1  # n colons, n - 1 commas
@@ -126,24 +129,17 @@ def _separators(data: dict[Any, Any] | list[Any], depth: int) -> int:
         values = data
     if count < 0:  # empty
         return 0
-    spaced = False
     scalars = _ORJSON_SCALARS
     for value in values:
         kind = type(value)
-        if kind is str:
-            if "," in value or ":" in value:
-                spaced = True
-        elif kind not in scalars:
+        if kind not in scalars:
             if (kind is not dict and kind is not list) or depth >= _FAST_DEPTH:
                 return _NOT_ORJSON
             inner = _separators(value, depth + 1)
             if inner < 0:
-                if inner == _NOT_ORJSON:
-                    return _NOT_ORJSON
-                spaced = True
-            else:
-                count += inner
-    return _SPACED_STRING if spaced else count
+                return _NOT_ORJSON
+            count += inner
+    return count
 
 
 def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
@@ -151,14 +147,22 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
     None for anything else.
 
     With orjson, when it provably writes the same bytes but for the separators: ``data``
-    holds no float and no string value with "," or ":" (``_separators``), orjson accepts it
-    (str keys, 64-bit ints, no lone surrogate), and its output is ASCII without DEL (what
-    ``ensure_ascii`` leaves unescaped; the other control characters orjson escapes as
-    json.dumps does). A key holding "," or ":" shows in the length: the replaced text must be
-    exactly one space longer per separator ``_separators`` counted. Otherwise through the
-    stdlib's C encoder, built once (``_chunk_encoder``). The original's ", " and ": " format,
-    at about half the C encoder's cost: echo's document 18.3k -> 12.4k, param's 10k -> 7.1k
-    instructions (callgrind).
+    holds no float (``_separators``), orjson accepts it (str keys, 64-bit ints, no lone
+    surrogate), and its output is ASCII without DEL (what ``ensure_ascii`` leaves unescaped;
+    the other control characters orjson escapes as json.dumps does). Then:
+
+    - a flat container (scalars only) is written indented (``OPT_INDENT_2``): its ": " is
+      json.dumps's already, and every newline is structural (a string's is escaped), so
+      ",\n  " becomes ", " and the braces lose their newlines, whatever the strings hold
+      (the json scenario's "Hello, World!" went to the C encoder: 9.0k -> 4.2k instructions,
+      param's document 7.5k -> 5k, callgrind);
+    - a nested one is written compact and every "," and ":" spaced: a string holding one
+      shows in the length, which must grow by exactly the separators ``_separators``
+      counted (else the C encoder writes it).
+
+    Otherwise through the stdlib's C encoder, built once (``_chunk_encoder``). The original's
+    ", " and ": " format, at about half the C encoder's cost (echo's document 18.3k -> 12.4k,
+    callgrind).
     """
     separators = _NOT_ORJSON
     if _orjson_dumps is not None:
@@ -171,40 +175,55 @@ def stdlib_json(data: dict[Any, Any] | list[Any]) -> bytes | None:
             separators = len(data) - 1
             values = data
         if separators < 0:
-            separators = 0
-        spaced = False
+            return _EMPTY[type(data)]  # json.dumps's "{}" and "[]"
+        nested = False
         scalars = _ORJSON_SCALARS
         for value in values:
-            kind = type(value)
-            if kind is str:
-                if "," in value or ":" in value:
-                    spaced = True
-            elif kind not in scalars:
-                if kind is not dict and kind is not list:
-                    separators = _NOT_ORJSON
-                    break
-                inner = _separators(value, 1)
-                if inner < 0:
-                    if inner == _NOT_ORJSON:
-                        separators = _NOT_ORJSON
+            inner = type(value)
+            if inner in scalars:
+                continue
+            if inner is list and value:
+                # a list of scalars, _separators' loop inline: a call less for the commonest
+                # nesting (echo's document 12.4k -> 11.6k instructions, callgrind)
+                for item in value:
+                    if type(item) not in scalars:
+                        count = _separators(value, 1)
                         break
-                    spaced = True
                 else:
-                    separators += inner
+                    count = len(value) - 1
+            elif inner is dict or inner is list:
+                count = _separators(value, 1)
+            else:
+                separators = _NOT_ORJSON
+                break
+            if count < 0:
+                separators = _NOT_ORJSON
+                break
+            nested = True
+            separators += count
         else:
-            if spaced:
-                separators = _SPACED_STRING
-    if separators >= 0:
+            if not nested:
+                separators = _FLAT
+    if separators == _FLAT:
+        try:
+            indented: bytes = _orjson_dumps(data, option=_INDENT)
+        except TypeError:  # a non-str key, an int past 64 bits, a lone surrogate
+            pass
+        else:
+            if indented.isascii() and 127 not in indented:
+                # "{\n  a,\n  b\n}" -> "{" + "a, b" + "}"
+                return indented[4:-2].replace(b",\n  ", b", ").join(_BRACES[type(data)])
+    elif separators >= 0:
         try:
             compact: bytes = _orjson_dumps(data)
-        except TypeError:  # a non-str key, an int past 64 bits, a lone surrogate
+        except TypeError:
             pass
         else:
             if compact.isascii() and 127 not in compact:
                 written = compact.replace(b",", b", ").replace(b":", b": ")
                 if len(written) - len(compact) == separators:
                     return written
-    elif separators == _NOT_ORJSON and not _is_plain(data, 0):
+    elif not _is_plain(data, 0):
         return None
     # plain (proved by either walk): what json.dumps writes, from the same C encoder
     return "".join(_encode_chunks(data, 0)).encode("utf-8")
