@@ -35,7 +35,7 @@ class Running:
         self.process = subprocess.Popen(
             command,
             cwd=cwd,
-            env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1", **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -80,9 +80,19 @@ class Running:
         try:
             code = self.process.wait(WAIT)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-            raise
+            # Where it hangs: SIGABRT makes faulthandler (PYTHONFAULTHANDLER, set below) print
+            # every thread's stack into the output, then the process dies.
+            os.killpg(self.process.pid, signal.SIGABRT)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self._reader.join(WAIT)
+            raise AssertionError(
+                f"still running {WAIT:.0f} s after the signal; its output, with its stacks:\n"
+                + self.output
+            ) from None
         self._reader.join(WAIT)
         return code
 
