@@ -14,11 +14,14 @@ import json
 import logging
 import logging.config
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -31,6 +34,7 @@ __all__ = [
     "SERVER_BOUNDS",
     "Server",
     "find_import_string",
+    "on_stop_signals",
     "run",
     "serving_disabled",
 ]
@@ -78,6 +82,44 @@ def _called_while_importing() -> bool:
         return False
     spec = frame.f_globals.get("__spec__")
     return bool(getattr(spec, "_initializing", False))
+
+
+def on_stop_signals(stop: Callable[[], None]) -> Callable[[], None]:
+    """While a thread waits on a background server (``Server.start()``), make Ctrl-C (SIGINT)
+    and SIGTERM call ``stop``; returns what puts the previous handlers back.
+
+    This is what uvicorn does when it serves from the main thread, so a style's start call
+    stops the same way with one worker (a thread) as with several (uvicorn's supervisor),
+    gracefully, even in a process that inherited SIGINT ignored (a job a shell started with
+    ``&``), where Python's own KeyboardInterrupt is never raised. A second Ctrl-C during the
+    graceful stop raises KeyboardInterrupt, as uvicorn's forces the exit. Outside the main
+    thread, where handlers cannot be set, it sets nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return _nothing
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the next one interrupts
+        stop()
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        stop()
+
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, on_sigint),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, on_sigterm),
+    }
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            # None: a handler set outside Python, which Python cannot put back
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+    return restore
+
+
+def _nothing() -> None:
+    """Nothing to put back."""
 
 
 def serving_disabled() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 
 from microrest import App, Request
 from microrest.errors import ConfigurationError
-from microrest.server import Server, find_import_string, run, serving_disabled
+from microrest.server import Server, find_import_string, on_stop_signals, run, serving_disabled
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -245,3 +246,36 @@ def test_run_at_module_level_is_a_no_op_while_the_module_is_imported(tmp_path: P
         check=True,
     )
     assert result.stdout.strip() == "import finished"
+
+
+def test_stop_signals_call_stop_and_a_second_ctrl_c_interrupts() -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    stops: list[str] = []
+    restore = on_stop_signals(lambda: stops.append("stop"))
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        assert stops == ["stop"]
+        signal.raise_signal(signal.SIGINT)
+        assert stops == ["stop", "stop"]
+        # the graceful stop is under way: the next Ctrl-C interrupts, as uvicorn's forces
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+        assert stops == ["stop", "stop"]
+    finally:
+        restore()
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_stop_signals_set_nothing_outside_the_main_thread() -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    restored: list[object] = []
+
+    def off_main() -> None:
+        restore = on_stop_signals(lambda: None)
+        restored.append((signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)))
+        restore()
+
+    thread = threading.Thread(target=off_main)
+    thread.start()
+    thread.join(10)
+    assert restored == [before]

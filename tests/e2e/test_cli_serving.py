@@ -186,10 +186,20 @@ LEGACY = {
 }
 
 
+# How a shell starts a script: in the foreground (SIGINT as Python sets it, KeyboardInterrupt),
+# or as a background job without job control (``&`` in a script, CI), where the process
+# inherits SIGINT ignored. Set through an exec, which keeps an ignored signal ignored.
+_WITH_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.{}); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+@pytest.mark.parametrize("sigint", ["SIG_DFL", "SIG_IGN"])
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("call", sorted(LEGACY))
 def test_ctrl_c_on_every_legacy_start_call_is_quiet(
-    call: str, workers: int, tmp_path: Path
+    call: str, workers: int, sigint: str, tmp_path: Path
 ) -> None:
     port = free_port()
     source = textwrap.dedent(LEGACY[call])
@@ -197,7 +207,7 @@ def test_ctrl_c_on_every_legacy_start_call_is_quiet(
         source
     )
     (tmp_path / "legacy_app.py").write_text(source, encoding="utf-8")
-    command = [sys.executable, "legacy_app.py"]
+    command = [sys.executable, "-c", _WITH_SIGINT.format(sigint), "legacy_app.py"]
     with running(command, tmp_path, PORT=str(port), WORKERS=str(workers)) as server:
         server.wait_for(READY, workers)
         assert httpx.get(f"http://127.0.0.1:{port}/").text == "hello"
@@ -205,6 +215,27 @@ def test_ctrl_c_on_every_legacy_start_call_is_quiet(
     assert "Traceback" not in server.output, server.output
     assert "KeyboardInterrupt" not in server.output
     assert code == 0, server.output
+
+
+@pytest.mark.parametrize("call", sorted(LEGACY))
+def test_sigterm_stops_every_legacy_start_call_gracefully(call: str, tmp_path: Path) -> None:
+    port = free_port()
+    source = textwrap.dedent(LEGACY[call])
+    source = "import os\nPORT = int(os.environ['PORT'])\nWORKERS = int(os.environ['WORKERS'])\n" + (
+        source
+    )
+    (tmp_path / "legacy_app.py").write_text(source, encoding="utf-8")
+    with running(
+        [sys.executable, "legacy_app.py"], tmp_path, PORT=str(port), WORKERS="1"
+    ) as server:
+        server.wait_for(READY)
+        assert httpx.get(f"http://127.0.0.1:{port}/").text == "hello"
+        os.killpg(server.process.pid, signal.SIGTERM)
+        code = server.finish()
+    # uvicorn serving from the main thread re-raises SIGTERM once it has shut down
+    assert code in (0, -signal.SIGTERM), server.output
+    assert "Application shutdown complete." in server.output, server.output
+    assert "Traceback" not in server.output, server.output
 
 
 # -- a port in use ----------------------------------------------------------------------------

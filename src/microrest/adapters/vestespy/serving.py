@@ -2,8 +2,9 @@
 
 The serving runs in the background (``microrest.server.Server.start()``: a uvicorn thread for
 one worker, a ``uvicorn --workers N`` process for several) while the calling thread waits on
-one event. ``shutdown()``, SIGTERM (when serving from the main thread) and Ctrl-C set or
-interrupt that wait, and the caller's thread then stops the serving gracefully. So a stop
+one event. ``shutdown()``, and SIGTERM and Ctrl-C when serving from the main thread
+(``microrest.server.on_stop_signals``), set it, and the caller's thread then stops the serving
+gracefully. So a stop
 works the same way with any number of workers, and a ``shutdown()`` that comes before
 ``serve_forever()`` has started is kept: that ``serve_forever()`` returns at once.
 """
@@ -12,13 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import threading
-from types import FrameType
 from typing import Any
 
 from ...server import Server as Runner
-from ...server import serving_disabled
+from ...server import on_stop_signals, serving_disabled
 
 __all__ = ["Serving"]
 
@@ -51,7 +50,7 @@ class Serving:
                 raise RuntimeError("serve_forever() is already running for this server")
             runner = self.runner = Runner(app, host, port, workers=workers, **options)
             self._idle.clear()
-        restore = self._trap_sigterm()
+        restore = on_stop_signals(self._stop.set)
         try:
             runner.start()
             while not self._stop.wait(HEALTH_CHECK_SECONDS):
@@ -75,25 +74,6 @@ class Serving:
             self._stop.set()
         if timeout is not None:
             self._idle.wait(timeout)
-
-    def _trap_sigterm(self) -> Any:
-        """SIGTERM stops the serving gracefully (only the main thread may set handlers)."""
-        if threading.current_thread() is not threading.main_thread():
-            return _nothing
-
-        def on_sigterm(signum: int, frame: FrameType | None) -> None:
-            self._stop.set()
-
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
-
-        def restore() -> None:
-            signal.signal(signal.SIGTERM, previous)
-
-        return restore
-
-
-def _nothing() -> None:
-    """Nothing to restore."""
 
 
 def _loop_running() -> bool:

@@ -14,7 +14,7 @@ import atexit
 import dataclasses
 import re
 import sys
-import time
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -342,9 +342,16 @@ class HTTPServer:
         return bool(self._server is not None and self._server.is_running())
 
     def _serve_until_interrupted(self) -> None:
+        """The script has ended: serve until Ctrl-C or SIGTERM, then stop gracefully."""
+        from ...server import on_stop_signals
+
+        stopped = threading.Event()
+        restore = on_stop_signals(stopped.set)
         try:
-            while self.is_running():
-                time.sleep(0.2)
-        except KeyboardInterrupt:
+            while self.is_running() and not stopped.wait(0.2):
+                pass
+        except KeyboardInterrupt:  # a second Ctrl-C
             pass
+        finally:
+            restore()
         self.stop()
