@@ -472,31 +472,12 @@ def _unanswered(request: Request) -> CoreResponse:
 
 
 def _buffered(request: Request, response: Response) -> Any:
-    """The buffered ``send_all`` as the prepared answer: ``answer``'s last step (inlined
-    there; kept in step with it)."""
+    """The buffered ``send_all`` as the prepared answer (``answer_sync``'s last step; ``answer``
+    has it inline)."""
     body = response._buffer
     if body is None or not response.alive:
         return _unanswered(request)
-    data = response.headers._data
-    if "content-length" in data:
-        del data["content-length"]
-    status = response.status
-    key = (status, *data.values())
-    try:
-        known = _RAW.get(key)
-    except TypeError:  # an unhashable value a handler stored: encode it each time
-        known = None
-    if known is None:
-        known = _header_set(key, "transfer-encoding" in data)
-    length = len(body)
-    if known[1]:
-        raw_headers = [*known[0], _LENGTHS.get(length) or length_header(length)]
-    else:
-        raw_headers = list(known[0])
-    data["content-length"] = (length, "Content-Length")
-    response._buffer = None
-    response.alive = False
-    return (status, raw_headers, body)
+    return (response.status, Response.finish(response, body), body)
 
 
 class _Rest(CoreResponse):
