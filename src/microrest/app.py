@@ -24,10 +24,10 @@ from .errors import (
 from .limits import Limits, oversized_request, request_bounds
 from .pipeline import (
     ExceptionHandler,
+    default_error,
     handle_exception,
     handler_chain,
     logger,
-    send_default_error,
 )
 from .requests import Request
 from .responses import (
@@ -806,19 +806,22 @@ class App:
         ):
             owner = None  # no app the pipeline would ask has a handler: the default answers
         if owner is None and not self.exception_handlers:
-            if not self.style_exception_handlers:
-                # Nobody but the core's default can answer: its bytes, without the pipeline.
-                await send_default_error(scope, send, 404, method == "HEAD")
-                return
-            miss = self.style_miss_answer
-            response = miss(scope) if miss is not None else None
+            # Nobody but the core's default or the style's own answer can answer: its bytes,
+            # sent here without the pipeline (and send_default_error's coroutine, which this
+            # replaced: notfound 56.7k -> 55.9k instructions, callgrind).
+            if self.style_exception_handlers:
+                miss = self.style_miss_answer
+                response = miss(scope) if miss is not None else None
+                headers = response.raw_headers if response is not None else []
+            else:
+                response = default_error(scope, 404)
+                headers = list(response.raw_headers)  # a middleware may edit the list it gets
             if response is not None:
-                # The style's own answer, sent as _call sends a basic response.
                 await send(
                     {
                         "type": "http.response.start",
                         "status": response.status_code,
-                        "headers": response.raw_headers,
+                        "headers": headers,
                     }
                 )
                 body = b"" if method == "HEAD" else response.body
