@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from microrest import App, JSONResponse, Limits, Request
+from microrest import App, HTMLResponse, JSONResponse, Limits, PlainTextResponse, Request, Response
 from microrest.errors import HTTPError, StreamConsumed
 from microrest.requests import declared_length
 from microrest.types import Receive, Scope, Send
@@ -388,3 +388,44 @@ async def test_a_miss_under_a_mounted_app_takes_its_handlers_or_the_default(pref
             )
         else:
             assert json.loads(answer.body) == {"child": True}
+
+
+class _GeneralText(PlainTextResponse):
+    """A subclass: the text responses' general path (the fast __init__ is for the classes)."""
+
+
+class _GeneralHTML(HTMLResponse):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("fast_class", "general_class"),
+    [(PlainTextResponse, _GeneralText), (HTMLResponse, _GeneralHTML)],
+)
+@pytest.mark.parametrize("status", [200, 201, 404, 204, 304, 101])
+@pytest.mark.parametrize("content", ["text", "héllo ✓", "", b"bytes", None])
+def test_a_plain_text_response_is_built_as_the_general_path_builds_it(
+    fast_class: type[Response], general_class: type[Response], status: int, content: Any
+) -> None:
+    fast, general = fast_class(content, status), general_class(content, status)
+    assert (fast.status_code, fast.body, fast.raw_headers) == (
+        general.status_code,
+        general.body,
+        general.raw_headers,
+    )
+    assert fast.background is general.background is None
+    assert fast._touched is general._touched is False
+
+
+def test_a_text_response_with_headers_a_media_type_or_a_task_keeps_them() -> None:
+    async def task() -> None:
+        pass
+
+    response = PlainTextResponse("a", headers={"x-a": "1"}, media_type="text/csv", background=task)
+    assert response.raw_headers == [
+        (b"x-a", b"1"),
+        (b"content-length", b"1"),
+        (b"content-type", b"text/csv; charset=utf-8"),
+    ]
+    assert response.background is task
+    assert PlainTextResponse("b", background=task).background is task
