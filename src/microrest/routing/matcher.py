@@ -149,6 +149,11 @@ class Router:
         # app of regex routes alone, the regex lists in an app without any regex route.
         self._templated = False
         self._regexes = False
+        # The first segments a matching path can have ("users" for /users/...), or None once
+        # some route matches whatever the first segment is (a placeholder or a regex that does
+        # not fix it): plain_miss answers most 404s from it without a walk. A superset: a route
+        # that failed to register may leave its segment here, which only costs that walk.
+        self._heads: set[str] | None = set()
         self.mounts: list[tuple[str, ASGIApp]] = []
         self.scopes: list[tuple[str, App]] = []
         self._scope_tests: list[tuple[str, str, App]] = []
@@ -185,9 +190,11 @@ class Router:
                 self._add_regex((route, leaf))
             return leaf
         if template.is_static:
+            self._add_head(template.text.split("/", 2)[1])
             return self.static.setdefault(template.text, Leaf())
         node = self.root
         self._templated = True
+        self._add_head(template.segments[0].static)
         segments = template.segments
         for index, segment in enumerate(segments):
             if segment.static is not None:
@@ -223,6 +230,7 @@ class Router:
     def _add_regex(self, entry: tuple[Route, Leaf]) -> None:
         self._regexes = True
         segment = _first_segment(entry[0])
+        self._add_head(segment)
         if segment is None:
             self._regex_any.append(entry)
             for entries in self._regex_by_segment.values():
@@ -232,6 +240,12 @@ class Router:
         if bucket is None:
             bucket = self._regex_by_segment[segment] = list(self._regex_any)
         bucket.append(entry)
+
+    def _add_head(self, segment: str | None) -> None:
+        if segment is None:
+            self._heads = None
+        elif self._heads is not None:
+            self._heads.add(segment)
 
     def _regexes_for(self, parts: list[str]) -> list[tuple[Route, Leaf]]:
         """The regex routes worth trying for a path split on "/", in registration order."""
@@ -388,6 +402,11 @@ class Router:
         if self.mounts:
             return False
         if path == "/":
+            return True
+        # The twin's first segment is the path's (the two differ by a trailing slash only): when
+        # no route starts with it, neither a static path, a template nor a regex can match.
+        heads = self._heads
+        if heads is not None and path[:1] == "/" and path.split("/", 2)[1] not in heads:
             return True
         # _exists inlined, up to the regex routes when there is any (a call less a 404).
         twin = path[:-1] if path[-1:] == "/" else path + "/"
