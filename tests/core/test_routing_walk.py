@@ -314,9 +314,7 @@ def test_lookup_and_plain_miss_agree_with_the_complete_resolution(
             hit = router.lookup(method, candidate_path)
             if first is None:
                 assert hit is Miss.NO_ROUTE, candidate_path
-                twin = (
-                    candidate_path[:-1] if candidate_path.endswith("/") else candidate_path + "/"
-                )
+                twin = candidate_path[:-1] if candidate_path.endswith("/") else candidate_path + "/"
                 twin_matches = candidate_path != "/" and _first_candidate(router, twin) is not None
                 assert router.plain_miss(candidate_path) is (not twin_matches), candidate_path
                 continue
