@@ -150,6 +150,41 @@ def test_a_path_without_a_leading_slash_walks_as_before() -> None:
     assert router.plain_miss("*") and router.plain_miss("")
 
 
+# placeholders named otherwise than the trie nodes they share ------------------------------
+
+
+def test_a_route_gets_its_own_names_where_it_shares_a_node_named_otherwise() -> None:
+    app = App(trailing_slash="ignore")
+    _route(app, "/users/{user_id}/posts", "posts")
+    _route(app, "/users/{id}", "user")
+    _route(app, "/users/{uid}", "user_post", methods=["POST"])
+    _route(app, "/files/{path:path}", "files")
+    _route(app, "/files/{rest:path}", "files_put", methods=["PUT"])
+    with Client(app) as client:
+        assert client.get("/users/5/posts").json()["params"] == {"user_id": "5"}
+        assert client.get("/users/5").json()["params"] == {"id": "5"}
+        assert client.get("/users/5/").json()["params"] == {"id": "5"}  # through resolve
+        assert client.post("/users/5").json()["params"] == {"uid": "5"}
+        assert client.head("/users/5").status_code == 200
+        assert client.get("/files/a/b").json()["params"] == {"path": "a/b"}
+        assert client.put("/files/a/b").json()["params"] == {"rest": "a/b"}
+
+
+def test_a_name_an_ancestor_node_fills_is_not_overwritten() -> None:
+    """``/{a}/x`` names the first node ``a``; ``/{b}/{a}/y`` walks through it, and its own
+    ``a`` one level down must not overwrite the first value (the node is named apart)."""
+    app = App()
+    _route(app, "/{a}/x", "x")
+    _route(app, "/{b}/{a}/y", "y")
+    _route(app, "/{b}/{a}-{c:int}/z", "z")
+    _route(app, "/{b}/{a}/{rest:path}", "rest")
+    with Client(app) as client:
+        assert client.get("/1/x").json()["params"] == {"a": "1"}
+        assert client.get("/1/2/y").json()["params"] == {"b": "1", "a": "2"}
+        assert client.get("/1/2-3/z").json()["params"] == {"b": "1", "a": "2", "c": 3}
+        assert client.get("/1/2/q/r").json()["params"] == {"b": "1", "a": "2", "rest": "q/r"}
+
+
 # the cheap 404 ------------------------------------------------------------------------------
 
 
@@ -256,25 +291,27 @@ _SEGMENTS = ["", "a", "b", "c", "7", "13", "1-2", "1-13", "x.json", "users", "fi
 
 def _table(picky: str) -> Router:
     """A router with every shape at once: static siblings beside placeholders, chains, rests,
-    mixed segments, refusing converters, regexes with and without a fixed first segment.
-    One placeholder name per shape and depth: where two templates share a node, the node's name
-    is the first one's (see the report on issue 15), which is not what is tested here."""
+    mixed segments, refusing converters, regexes with and without a fixed first segment, and
+    templates sharing trie nodes under other placeholder names (``Leaf.renames``)."""
     router = Router()
     patterns: list[str | re.Pattern[str]] = [
         "/a",
         "/a/b/",
-        "/a/{p1:int}",
-        "/a/{p1:int}/b/{p3:int}/c",
-        "/a/{p1:int}/b/{p3}/",
-        "/a/{p1}/b/{p3:int}/x.json",
+        "/a/{id:int}",
+        "/a/{x:int}/b/{y:int}/c",
+        "/a/{n:int}/b/{x}/",
+        "/a/{s}/b/{n:int}/x.json",
         "/a/{rest:path}",
         "/b/{p1:int}/{p2:int}/{p3:int}",
         "/b/c/{p2}",
         f"/b/{{m1:int}}-{{m2:{picky}}}/c",
+        f"/b/{{p2:int}}-{{p1:{picky}}}/{{m1}}",
         f"/c/{{n:{picky}}}/a",
         "/c/{p1}/{p2}/{rest:path}",
+        "/c/{p2}/{p1}/{tail:path}",
         "/users/{p1:int}/files/{rest:path}",
         "/users/{p1:int}/{p2}",
+        "/users/{p2:int}/{p1}/x",
         re.compile(r"/re/(\d+)/?"),
         re.compile(r"/(?P<any>[a-c])/Z"),
     ]
@@ -323,7 +360,10 @@ def test_lookup_and_plain_miss_agree_with_the_complete_resolution(
             if route is None:
                 assert hit is Miss.WRONG_METHOD, candidate_path
             else:
-                assert hit == (route, params, groups), candidate_path
+                assert hit == (route, leaf.params_for(route, params), groups), candidate_path
+                assert not isinstance(hit, Miss)
+                if route.template is not None:  # each route under its own names
+                    assert list(hit[1]) == list(route.template.param_names), candidate_path
     finally:
         del CONVERTERS[name]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..errors import RouteConflict
@@ -57,11 +57,23 @@ ResolutionKind = Literal["route", "options", "not_allowed", "not_found", "redire
 class Leaf:
     """The routes registered on one pattern, by method (``any`` for ``"*"``)."""
 
-    __slots__ = ("by_method", "any")
+    __slots__ = ("by_method", "any", "renames")
 
     def __init__(self) -> None:
         self.by_method: dict[str, Route] = {}
         self.any: Route | None = None
+        self.renames: dict[Route, dict[str, str]] | None = None
+        """For a route whose placeholders are named otherwise than the trie nodes it shares
+        with an earlier template (``/users/{user_id}/posts``, then ``/users/{id}``): the walk
+        fills the nodes' names, the route gets its own. None, the common case, costs a hit one
+        attribute test."""
+
+    def params_for(self, route: Route, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` (as the walk named them) under ``route``'s own names."""
+        renames = self.renames.get(route) if self.renames is not None else None
+        if renames is None:
+            return params
+        return {renames.get(name, name): value for name, value in params.items()}
 
     def get(self, method: str) -> Route | None:
         route = self.by_method.get(method)
@@ -163,7 +175,7 @@ class Router:
     # registration -----------------------------------------------------------------------
 
     def add(self, route: Route) -> None:
-        leaf = self._leaf_for(route)
+        leaf, names = self._leaf_for(route)
         for method in route.methods:
             existing = leaf.any if method == "*" else leaf.by_method.get(method)
             if existing is not None:
@@ -176,11 +188,20 @@ class Router:
                 leaf.any = route
             else:
                 leaf.by_method[method] = route
+        own = route.template.param_names if route.template is not None else ()
+        if names != own:
+            if leaf.renames is None:
+                leaf.renames = {}
+            pairs = zip(names, own, strict=True)  # one shape: as many names on both sides
+            leaf.renames[route] = {node: mine for node, mine in pairs if node != mine}
         if route.name is not None:
             self.by_name.setdefault(route.name, route)
         self.all_routes.append(route)
 
-    def _leaf_for(self, route: Route) -> Leaf:
+    def _leaf_for(self, route: Route) -> tuple[Leaf, tuple[str, ...]]:
+        """The leaf for ``route``'s pattern, made if new, and the placeholder names the walk
+        fills on the way there: the trie nodes', which an earlier template sharing a node may
+        have named otherwise than ``route`` does (``Leaf.renames`` maps them back)."""
         template = route.template
         if template is None:
             key = route.shape
@@ -188,14 +209,15 @@ class Router:
             if leaf is None:
                 leaf = self._regex_index[key] = Leaf()
                 self._add_regex((route, leaf))
-            return leaf
+            return leaf, ()
         if template.is_static:
             self._add_head(template.text.split("/", 2)[1])
-            return self.static.setdefault(template.text, Leaf())
+            return self.static.setdefault(template.text, Leaf()), ()
         node = self.root
         self._templated = True
         self._add_head(template.segments[0].static)
         segments = template.segments
+        names: list[str] = []
         for index, segment in enumerate(segments):
             if segment.static is not None:
                 child = node.static.get(segment.static)
@@ -208,24 +230,28 @@ class Router:
                 assert index == len(segments) - 1
                 for existing, leaf in node.rest:
                     if existing.shape == segment.shape:
-                        return leaf
+                        return leaf, (*names, *_names_of(existing))
+                segment = _unclashing(segment, names)
                 leaf = Leaf()
                 node.rest.append((segment, leaf))
                 node.settle()
-                return leaf
+                return leaf, (*names, *_names_of(segment))
             for existing, child in node.dynamic:
                 if existing.shape == segment.shape:
                     node = child
+                    names += _names_of(existing)
                     break
             else:
+                segment = _unclashing(segment, names)
                 child = Node()
                 node.dynamic.append((segment, child))
                 node.dynamic.sort(key=_weight)
                 node.settle()
                 node = child
+                names += _names_of(segment)
         if node.leaf is None:
             node.leaf = Leaf()
-        return node.leaf
+        return node.leaf, tuple(names)
 
     def _add_regex(self, entry: tuple[Route, Leaf]) -> None:
         self._regexes = True
@@ -290,6 +316,8 @@ class Router:
                 if route is None:
                     route = leaf.any
                 if route is not None:
+                    if leaf.renames is not None:
+                        params = leaf.params_for(route, params)
                     return route, params, _NO_GROUPS
                 return WRONG_METHOD
         if not self._regexes:
@@ -356,10 +384,11 @@ class Router:
             matched = True
             route = leaf.get(method)
             if route is not None:
-                return Resolution("route", route, params, groups)
+                return Resolution("route", route, leaf.params_for(route, params), groups)
             if method == "HEAD":
                 get = leaf.get("GET")
                 if get is not None and get.auto_head:
+                    params = leaf.params_for(get, params)
                     return Resolution("route", get, params, groups, head=True)
             for candidate in leaf.routes():
                 allowed.update(candidate.methods)
@@ -424,6 +453,38 @@ class Router:
             if path.startswith(below) or path == prefix or not prefix:
                 return app
         return None
+
+
+def _names_of(segment: Segment) -> list[str]:
+    """The params a trie segment fills, in order."""
+    if segment.name is not None:
+        return [segment.name]
+    return [name for name, _ in segment.mixed_converters]
+
+
+def _unclashing(segment: Segment, above: list[str]) -> Segment:
+    """``segment`` for a new trie node, its names changed where an ancestor node (named by an
+    earlier template) already fills them: one walk never fills a name twice, so no value is
+    lost, and ``Leaf.renames`` gives each route its own names back."""
+    clashing = [name for name in _names_of(segment) if name in above]
+    if not clashing:
+        return segment
+    taken = set(above) | set(_names_of(segment))
+    renamed: dict[str, str] = {}
+    for name in clashing:
+        new, number = name, 1
+        while new in taken:
+            new, number = f"{name}_{number}", number + 1
+        taken.add(new)
+        renamed[name] = new
+    if segment.name is not None:
+        return replace(segment, name=renamed[segment.name])
+    assert segment.mixed is not None
+    pattern = segment.mixed.pattern
+    for old, new in renamed.items():  # re.escape'd literal text never holds "(?P<"
+        pattern = pattern.replace(f"(?P<{old}>", f"(?P<{new}>")
+    converters = tuple((renamed.get(name, name), conv) for name, conv in segment.mixed_converters)
+    return replace(segment, mixed=re.compile(pattern), mixed_converters=converters)
 
 
 def _policy(resolution: Resolution) -> str | None:
