@@ -65,8 +65,8 @@ class Leaf:
         self.renames: dict[Route, dict[str, str]] | None = None
         """For a route whose placeholders are named otherwise than the trie nodes it shares
         with an earlier template (``/users/{user_id}/posts``, then ``/users/{id}``): the walk
-        fills the nodes' names, the route gets its own. None, the common case, costs a hit one
-        attribute test."""
+        fills the nodes' names, the route gets its own. None, the common case, costs a trie hit
+        one attribute test (core param 58.11k -> 58.21k instructions, callgrind)."""
 
     def params_for(self, route: Route, params: dict[str, Any]) -> dict[str, Any]:
         """``params`` (as the walk named them) under ``route``'s own names."""
@@ -320,8 +320,10 @@ class Router:
                         params = leaf.params_for(route, params)
                     return route, params, _NO_GROUPS
                 return WRONG_METHOD
+        # No regex route at all: no list to look up (lookup on the core's 404: 65 -> 40
+        # bytecodes, settrace).
         if not self._regexes:
-            return NO_ROUTE  # no regex route at all: no list to look up
+            return NO_ROUTE
         # _regexes_for, _regex_match (for a route without a mount prefix) and Leaf.get
         # inlined: three calls less on a regex route, and the empty trie's walk skipped above
         # (VestesPy param 85.9k -> 83.5k, web.py param 70.1k -> 67.6k instructions, callgrind).
@@ -434,6 +436,9 @@ class Router:
             return True
         # The twin's first segment is the path's (the two differ by a trailing slash only): when
         # no route starts with it, neither a static path, a template nor a regex can match.
+        # The common 404 then walks nothing twice: plain_miss, _exists, the walk and
+        # _regexes_for 103 -> 33 bytecodes (settrace); with the rest, core notfound 56.3k ->
+        # 51.3k instructions, web.py 60.3k -> 54.4k, xio 59.1k -> 53.8k (callgrind).
         heads = self._heads
         if heads is not None and path[:1] == "/" and path.split("/", 2)[1] not in heads:
             return True
@@ -448,7 +453,8 @@ class Router:
 
     def owner_of(self, path: str) -> App | None:
         """The mounted app whose prefix covers ``path``, for its error handlers."""
-        # (prefix, prefix + "/", app) built once in add_scope: no concatenation per call.
+        # (prefix, prefix + "/", app) built once in add_scope: no concatenation per call (core
+        # 404: 27 -> 24 bytecodes, xio's two scopes 48 -> 42, settrace).
         for prefix, below, app in self._scope_tests:
             if path.startswith(below) or path == prefix or not prefix:
                 return app
@@ -544,7 +550,8 @@ def _first_matching_leaf(
     # of static children only, or one whose only way on is a single placeholder (``Node.single``,
     # decided at registration). Only a node with alternatives recurses, through _branch. Core
     # param (GET /users/123/posts/hello, route /users/{id:int}/posts/{slug}): three recursion
-    # levels before, none now: 193 -> NN bytecodes, NNk -> NNk instructions (callgrind).
+    # levels before, none now: 193 -> 116 bytecodes (settrace); with lookup's flags, core param
+    # 60.7k -> 58.1k instructions, xio param 68.6k -> 66.0k (callgrind).
     for index in range(start, end):  # (a range: cheaper per segment than a while and a +=)
         part = parts[index]
         single = node.single
