@@ -285,12 +285,28 @@ class _General(JSONResponse):
     """A subclass: JSONResponse's general path (its fast __init__ is for the class itself)."""
 
 
+class _GeneralText(PlainTextResponse):
+    """The same for the text responses' shortcut (in Response.__init__, for the exact classes)."""
+
+
+class _GeneralHTML(HTMLResponse):
+    pass
+
+
+TEXTS = ["text", "héllo ✓", "", b"bytes", None]
+SHORTCUTS = [
+    *((JSONResponse, _General, content) for content in [{"a": [1, "é"]}, [], None, "text", 12]),
+    *((PlainTextResponse, _GeneralText, content) for content in TEXTS),
+    *((HTMLResponse, _GeneralHTML, content) for content in TEXTS),
+]
+
+
 @pytest.mark.parametrize("status", [200, 201, 404, 500, 204, 304, 101])
-@pytest.mark.parametrize("content", [{"a": [1, "é"]}, [], None, "text", 12])
-def test_a_plain_jsonresponse_is_built_as_the_general_path_builds_it(
-    status: int, content: Any
+@pytest.mark.parametrize(("fast_class", "general_class", "content"), SHORTCUTS)
+def test_a_responses_shortcut_builds_what_the_general_path_builds(
+    fast_class: type[Response], general_class: type[Response], content: Any, status: int
 ) -> None:
-    fast, general = JSONResponse(content, status), _General(content, status)
+    fast, general = fast_class(content, status), general_class(content, status)
     assert (fast.status_code, fast.body, fast.raw_headers) == (
         general.status_code,
         general.body,
@@ -388,33 +404,6 @@ async def test_a_miss_under_a_mounted_app_takes_its_handlers_or_the_default(pref
             )
         else:
             assert json.loads(answer.body) == {"child": True}
-
-
-class _GeneralText(PlainTextResponse):
-    """A subclass: the text responses' general path (the fast __init__ is for the classes)."""
-
-
-class _GeneralHTML(HTMLResponse):
-    pass
-
-
-@pytest.mark.parametrize(
-    ("fast_class", "general_class"),
-    [(PlainTextResponse, _GeneralText), (HTMLResponse, _GeneralHTML)],
-)
-@pytest.mark.parametrize("status", [200, 201, 404, 204, 304, 101])
-@pytest.mark.parametrize("content", ["text", "héllo ✓", "", b"bytes", None])
-def test_a_plain_text_response_is_built_as_the_general_path_builds_it(
-    fast_class: type[Response], general_class: type[Response], status: int, content: Any
-) -> None:
-    fast, general = fast_class(content, status), general_class(content, status)
-    assert (fast.status_code, fast.body, fast.raw_headers) == (
-        general.status_code,
-        general.body,
-        general.raw_headers,
-    )
-    assert fast.background is general.background is None
-    assert fast._touched is general._touched is False
 
 
 def test_a_text_response_with_headers_a_media_type_or_a_task_keeps_them() -> None:
