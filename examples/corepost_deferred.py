@@ -27,11 +27,19 @@ class Database:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        with sqlite3.connect(path) as connection:
+        # Every worker process runs this at import: the write lock taken first (BEGIN
+        # IMMEDIATE) makes the check and the insert one step, so two workers starting
+        # together cannot both find the table empty and insert the row twice.
+        connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
             connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("BEGIN IMMEDIATE")
             connection.execute("CREATE TABLE IF NOT EXISTS greeting (text TEXT)")
             if connection.execute("SELECT COUNT(*) FROM greeting").fetchone()[0] == 0:
                 connection.execute("INSERT INTO greeting VALUES ('hello from sqlite')")
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
 
     def _run(self, sql: str) -> str:
         with sqlite3.connect(self.path) as connection:
