@@ -327,7 +327,7 @@ async def test_the_exchange_builds_request_response_and_event_as_their_classes_d
     }
     fresh = vestespy.Response(req, server)
     assert type(res.headers) is type(fresh.headers)
-    assert set(vars(res)) - {"_buffer", "alive", "_pending"} == set(vars(fresh))
+    assert set(vars(res)) - {"_buffer", "alive", "_pending", "status"} == set(vars(fresh))
     assert (res.request, res.server) == (fresh.request, fresh.server)
     for ev, source, name in ((seen["event"], server, "request"), (seen["end"], req, "end")):
         assert vars(ev) == vars(Event(source, name))
@@ -593,7 +593,13 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
     seen: dict[str, Any] = {}
 
     async def onrequest(ev: Event, req: Req, res: Res) -> None:
-        seen.update(events=req._events, alive=res.alive, pending=res._pending, buffer=res._buffer)
+        seen.update(
+            events=req._events,
+            alive=res.alive,
+            pending=res._pending,
+            buffer=res._buffer,
+            status=res.status,
+        )
         res.send_all("ok")
 
     server.on("request", onrequest)
@@ -603,6 +609,7 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
         "alive": Res.alive,
         "pending": Res._pending,
         "buffer": Res._buffer,
+        "status": Res.status,
     }
 
 

@@ -169,6 +169,7 @@ class Exchange:
         response.alive = True
         response._pending = None
         response._buffer = None
+        response.status = 200
         event = _new(Event)
         event.source = server
         event.name = "request"
@@ -257,6 +258,11 @@ class Exchange:
             response.alive = True
             response._pending = None
             response._buffer = None
+            # The status too (the class's 200), read when the answer is made: a store here
+            # and a specialised read there cost less than the generic lookup through the
+            # class (json 61.6k -> 61.4k, echo 88.0k -> 87.9k, param_sync_inline 76.6k ->
+            # 76.1k with the server's response_class, callgrind).
+            response.status = 200
         else:
             response = server.response_class(request, server)
         limit = server.max_body_size

@@ -126,7 +126,8 @@ class Server(EventManager):
         self.handler_class = handler
         # The class's response_class, stored in the server: the exchange reads it on every
         # request, and an attribute found on the class is a generic lookup each time (an
-        # instance's is a specialised one): json 61.8k -> 61.6k, echo 88.2k -> 88.0k instructions, callgrind.
+        # instance's is a specialised one): json 61.8k -> 61.6k, echo 88.2k -> 88.0k
+        # instructions, callgrind.
         self.response_class = self.response_class
         self.method = select
         self.max_workers = max_workers
