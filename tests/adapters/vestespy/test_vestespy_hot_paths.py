@@ -327,7 +327,7 @@ async def test_the_exchange_builds_request_response_and_event_as_their_classes_d
     }
     fresh = vestespy.Response(req, server)
     assert type(res.headers) is type(fresh.headers)
-    assert set(vars(res)) - {"_buffer", "alive", "_pending"} == set(vars(fresh))
+    assert set(vars(res)) - {"_buffer", "alive", "_pending", "status"} == set(vars(fresh))
     assert (res.request, res.server) == (fresh.request, fresh.server)
     for ev, source, name in ((seen["event"], server, "request"), (seen["end"], req, "end")):
         assert vars(ev) == vars(Event(source, name))
@@ -593,7 +593,13 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
     seen: dict[str, Any] = {}
 
     async def onrequest(ev: Event, req: Req, res: Res) -> None:
-        seen.update(events=req._events, alive=res.alive, pending=res._pending, buffer=res._buffer)
+        seen.update(
+            events=req._events,
+            alive=res.alive,
+            pending=res._pending,
+            buffer=res._buffer,
+            status=res.status,
+        )
         res.send_all("ok")
 
     server.on("request", onrequest)
@@ -603,6 +609,7 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
         "alive": Res.alive,
         "pending": Res._pending,
         "buffer": Res._buffer,
+        "status": Res.status,
     }
 
 
@@ -623,3 +630,26 @@ def test_a_remembered_content_length_size_is_what_the_checks_compute(value: byte
     expected = int(value) if len(value) < 19 and value.isdigit() else -1
     assert _size_of(value) == expected
     assert _SIZES.get(value, expected) == expected
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("via", ["exchange", "finish"])
+async def test_a_one_header_set_is_remembered_under_the_general_key(via: str) -> None:
+    from microrest.adapters.vestespy.response import _RAW
+
+    server = vestespy.Server(("127.0.0.1", 8080))
+    value = f"text/x-one-{via}"
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        res.headers["Content-Type"] = value
+        if via == "finish":  # Response.finish, through an unbuffered send
+            res.send_all("ok", buffer=False)
+        else:  # the exchange's inline copy of it
+            res.send_all("ok")
+
+    server.on("request", onrequest)
+    answer = await call(server, "GET", "/")
+    assert answer.body == b"ok" and answer.header("content-type") == value
+    probe = vestespy.Response(None, server)  # type: ignore[arg-type]
+    probe.headers["Content-Type"] = value
+    assert (200, *probe.headers._data.values()) in _RAW

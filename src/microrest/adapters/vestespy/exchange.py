@@ -169,6 +169,7 @@ class Exchange:
         response.alive = True
         response._pending = None
         response._buffer = None
+        response.status = 200
         event = _new(Event)
         event.source = server
         event.name = "request"
@@ -257,6 +258,11 @@ class Exchange:
             response.alive = True
             response._pending = None
             response._buffer = None
+            # The status too (the class's 200), read when the answer is made: a store here
+            # and a specialised read there cost less than the generic lookup through the
+            # class (json 61.6k -> 61.4k, echo 88.0k -> 87.9k, param_sync_inline 76.6k ->
+            # 76.1k with the server's response_class, callgrind).
+            response.status = 200
         else:
             response = server.response_class(request, server)
         limit = server.max_body_size
@@ -435,7 +441,16 @@ class Exchange:
         if "content-length" in data:
             del data["content-length"]
         status = response.status
-        key = (status, *data.values())
+        key: tuple[Any, ...]
+        if len(data) == 1:
+            # The commonest set (one header: the Content-Type), its key without the list
+            # that ``(status, *values)`` builds and turns into a tuple (the same key): json
+            # 61.4k -> 61.1k, echo 87.9k -> 87.6k, plaintext 60.5k -> 60.2k instructions
+            # (callgrind).
+            for value in data.values():
+                key = (status, value)
+        else:
+            key = (status, *data.values())
         try:
             known = _RAW.get(key)
         except TypeError:  # an unhashable value a handler stored: encode it each time

@@ -249,7 +249,13 @@ class Response:
         # from request to request, and one dict lookup replaces the encoding and the status
         # and Transfer-Encoding tests (part of plaintext 87.9k -> 82.7k: see exchange.py;
         # the status and the length test in the key: 84 -> 72 bytecodes).
-        key = (self.status, *data.values())
+        status = self.status
+        key: tuple[Any, ...]
+        if len(data) == 1:  # as in Exchange.answer: the same key without a list built
+            for value in data.values():
+                key = (status, value)
+        else:
+            key = (status, *data.values())
         try:
             known = _RAW.get(key)
         except TypeError:  # an unhashable value a handler stored: encode it each time

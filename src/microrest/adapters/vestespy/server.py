@@ -124,6 +124,11 @@ class Server(EventManager):
         if select not in SELECTS:
             raise ValueError(f"select must be one of {SELECTS}, got {select!r}")
         self.handler_class = handler
+        # The class's response_class, stored in the server: the exchange reads it on every
+        # request, and an attribute found on the class is a generic lookup each time (an
+        # instance's is a specialised one): json 61.8k -> 61.6k, echo 88.2k -> 88.0k
+        # instructions, callgrind.
+        self.response_class = self.response_class
         self.method = select
         self.max_workers = max_workers
         self.debug = debug
