@@ -473,6 +473,11 @@ def _k(value: float) -> str:
     return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
 
 
+def _table_head(cols: list[str]) -> list[str]:
+    """A per-framework table's header and separator rows, one column per scenario."""
+    return ["| framework | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 1)]
+
+
 def render(report: dict[str, Any]) -> str:
     """Markdown: req/s medians with spreads and ratios to raw, then latency (if measured)."""
     cols: list[str] = report["scenarios"]
@@ -484,8 +489,7 @@ def render(report: dict[str, Any]) -> str:
         "Each cell: median req/s, then the ratio to raw ASGI as the median of per-round ratios "
         "(each round's run against the same round's raw run of that scenario). "
         "The full spread is in the table after.\n",
-        "| framework | " + " | ".join(cols) + " |",
-        "|" + "---|" * (len(cols) + 1),
+        *_table_head(cols),
     ]
     for app in report["apps"]:
         if app not in res:
@@ -529,8 +533,7 @@ def render(report: dict[str, Any]) -> str:
             "its requests, then raw's figure over this one, as the median of per-round ratios, "
             "with their min-max. Unlike req/s, it does not move when other processes take time "
             "from the server's core.\n",
-            "| framework | " + " | ".join(cols) + " |",
-            "|" + "---|" * (len(cols) + 1),
+            *_table_head(cols),
         ]
         for app in report["apps"]:
             cells = []
@@ -556,8 +559,7 @@ def render(report: dict[str, Any]) -> str:
             (f"p50 latency µs at {meta['rate']:.0f} req/s", "p50_us"),
             (f"p99 latency µs at {meta['rate']:.0f} req/s", "p99_us"),
         ):
-            lines = [f"\n## {title}\n", "| framework | " + " | ".join(cols) + " |"]
-            lines.append("|" + "---|" * (len(cols) + 1))
+            lines = [f"\n## {title}\n", *_table_head(cols)]
             for app in report["apps"]:
                 if app not in res:
                     continue
