@@ -415,6 +415,22 @@ def test_the_servers_routes_are_prepared() -> None:
     assert EventsRoute(Exchange(server)).prepared
 
 
+def _answer_as(how: str, res: Res) -> None:
+    """The answer ``how`` names, as a handler gives it (the kinds both comparisons use)."""
+    if how == "buffered":
+        res.send_all("hello")
+    elif how == "unbuffered":
+        res.send_all("hello", buffer=False)
+    elif how == "send_error":
+        res.send_error(404, "gone", {"X-Why": "test"})
+    elif how == "stream":
+        res.send_chunked(["a", "b"])
+    elif how == "http_error":
+        raise vestespy.HTTPError(418, "teapot")
+    elif how == "raise":
+        raise ValueError("boom")
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize(
     "how", ["buffered", "unbuffered", "send_error", "stream", "http_error", "raise", "nothing"]
@@ -426,18 +442,7 @@ async def test_a_prepared_answer_is_what_the_send_path_sends(how: str, method: s
 
     async def handler(ev: Event, req: Req, res: Res) -> None:
         res.headers["X-Kind"] = how
-        if how == "buffered":
-            res.send_all("hello")
-        elif how == "unbuffered":
-            res.send_all("hello", buffer=False)
-        elif how == "send_error":
-            res.send_error(404, "gone", {"X-Why": "test"})
-        elif how == "stream":
-            res.send_chunked(["a", "b"])
-        elif how == "http_error":
-            raise vestespy.HTTPError(418, "teapot")
-        elif how == "raise":
-            raise ValueError("boom")
+        _answer_as(how, res)
 
     def build() -> vestespy.Server:
         server = vestespy.Server(("127.0.0.1", 8080))
@@ -539,19 +544,8 @@ async def test_a_sync_handler_run_inline_answers_as_the_coroutine_does(
     def handler(ev: Event, req: Req, res: Res, **params: str) -> None:
         res.headers["X-Kind"] = how
         res.headers["X-Params"] = repr(sorted(params.items()))
-        if how == "buffered":
-            res.send_all("hello")
-        elif how == "unbuffered":
-            res.send_all("hello", buffer=False)
-        elif how == "send_error":
-            res.send_error(404, "gone", {"X-Why": "test"})
-        elif how == "stream":
-            res.send_chunked(["a", "b"])
-        elif how == "http_error":
-            raise vestespy.HTTPError(418, "teapot")
-        elif how == "raise":
-            raise ValueError("boom")
-        elif how.startswith("listener"):
+        _answer_as(how, res)
+        if how.startswith("listener"):
 
             def onend(ev: Event, req: Req, res: Res) -> None:
                 res.send_all("ended", buffer=how == "listeners")
