@@ -79,3 +79,38 @@ def test_dumps_is_compact_utf8_alike(decoder: bool) -> None:
     for bad in ({1j: 1}, object(), {"nested": [object()]}):
         with pytest.raises((TypeError, ValueError)):
             json_dumps(bad)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name":"microrest","count":3,"tags":["a","b","c"],"ok":true}',
+        b"[1, 2.5, null]",
+        b"123456789012345678",  # 18 digits: the shortcut's
+        b"1234567890123456789012",  # 22: the general path's
+        b'"' + b"9" * 30 + b'"',
+        b"[[[[[[]]]]]]",
+        b"",
+        b"  ",
+        b'{"a":',
+        b"[1,]",
+        b"NaN",
+        b"\xff",
+        bytearray(b'{"a": 1}'),
+        '{"a": "é"}',
+    ],
+)
+@pytest.mark.parametrize("max_depth", [512, 4])
+def test_shortcut_answers_as_the_general_decoder(
+    decoder: bool, body: bytes | str, max_depth: int
+) -> None:
+    """json_loads's common case (short bytes, few digits, orjson) is codec._decode's answer."""
+
+    def outcome(decode: object) -> object:
+        try:
+            value = decode(body, max_depth)  # type: ignore[operator]
+        except BadRequest as exc:
+            return ("400", str(exc))
+        return (type(value), value)
+
+    assert outcome(json_loads) == outcome(codec._decode)
