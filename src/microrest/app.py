@@ -539,8 +539,11 @@ class App:
         total = 0
         coded = False
         for name, value in headers:
-            total += len(name) + len(value)
-            if name == b"transfer-encoding":
+            size = len(name)
+            total += size + len(value)
+            # The name's length tested first: an int comparison is specialised, a bytes one
+            # is not (plaintext 47.0k -> 46.9k, echo 67.5k -> 67.2k instructions, callgrind).
+            if size == 17 and name == b"transfer-encoding":
                 coded = True
         # The rare case: refuse it (a plain chunked body passes _refuse_request's look).
         if (
