@@ -162,7 +162,10 @@ class Request(HTTPConnection):
         # a generator per request cost about 9k instructions on the echo route (the loop's
         # asyncgen hooks keep a weak set of them), a helper coroutine about 1.5k more, and
         # most bodies arrive in one message (callgrind).
-        bound = self.limits.max_body_size
+        # The route's limits read here, not through the ``limits`` property's frame (as in
+        # json(); web.py's echo 86.6k -> 86.0k, CorePost's 86.6k -> 85.6k instructions, callgrind).
+        route = self.scope.get("route")
+        bound = ((route.limits if route is not None else None) or DEFAULT_LIMITS).max_body_size
         for name, value in self.scope["headers"]:
             # declared_length's look, inline; it runs only to raise its 400 or 413 (echo route:
             # 3.9k instructions as a call, 3.3k inline, callgrind).

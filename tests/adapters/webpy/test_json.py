@@ -43,6 +43,29 @@ def test_other_bodies_stay_bytes(serve: Serve) -> None:
     assert serve({"/": Raw}).post("/", content=b"abc").json() == {"type": "bytes"}
 
 
+@pytest.mark.parametrize(
+    ("content_type", "decoded"),
+    [
+        ("application/json", True),  # the exact value, compared as bytes
+        ("application/json; charset=utf-8", True),
+        ("Application/JSON", True),
+        (" application/json ;q=1", True),
+        ("application/jsonx", False),
+        ("text/plain", False),
+        ("application/problem+json", False),  # the original decoded application/json only
+    ],
+)
+def test_the_media_type_decides_decoding(serve: Serve, content_type: str, decoded: bool) -> None:
+    class Raw(webjson.JSONHandler):
+        def do_post(self) -> Any:
+            return 200, {"type": type(self.request.body).__name__}
+
+    response = serve({"/": Raw}).post(
+        "/", content=b'{"a": 1}', headers={"Content-Type": content_type}
+    )
+    assert response.json() == {"type": "dict" if decoded else "bytes"}
+
+
 def test_bad_json_is_400(serve: Serve) -> None:
     response = serve({"/": Things}, error_routes=webjson.new_error()).post(
         "/", content=b"{nope", headers={"Content-Type": "application/json"}
