@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from microrest import App, ClientDisconnect, Limits, Request
+from microrest import App, BadRequest, ClientDisconnect, Limits, Request
 from microrest.requests import StreamConsumed
 from microrest.testing import Client
 
@@ -388,3 +388,40 @@ async def test_body_then_stream_replays_the_kept_body() -> None:
 
     answer = await call(app, "POST", "/", chunks=[b"a", b"b", b"c"])
     assert answer.body == b"abc"
+
+
+def test_json_and_body_read_their_routes_limits() -> None:
+    """json() and body() read the matched route's limits themselves (not the property)."""
+    app = App()
+
+    @app.post("/tight", limits=Limits(max_json_depth=1, max_body_size=8))
+    async def tight(request: Request) -> dict[str, Any]:
+        return {"json": await request.json()}
+
+    @app.post("/tight-body", limits=Limits(max_body_size=4))
+    async def tight_body(request: Request) -> bytes:
+        return await request.body()
+
+    with Client(app) as client:
+        assert client.post("/tight", json=[1]).json() == {"json": [1]}
+        assert client.post("/tight", json=[[1]]).status_code == 400
+        assert client.post("/tight", json=[1, 2, 3, 4]).status_code == 413
+        assert client.post("/tight-body", content=b"four").content == b"four"
+        assert client.post("/tight-body", content=b"fives").status_code == 413
+
+
+@pytest.mark.anyio
+async def test_a_request_no_route_matched_reads_with_the_default_limits() -> None:
+    deep = b"[" * 513 + b"]" * 513  # one past the default depth
+
+    def receiver(body: bytes) -> Any:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return receive
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    assert await Request(scope, receiver(b"[[1]]")).json() == [[1]]
+    with pytest.raises(BadRequest, match="deeper than 512"):
+        await Request(scope, receiver(deep)).json()
+    assert await Request(scope, receiver(b"abc")).body() == b"abc"
