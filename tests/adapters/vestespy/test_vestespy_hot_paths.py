@@ -393,6 +393,58 @@ async def test_an_optional_group_that_took_no_part_is_none_either_way() -> None:
     assert got == [None, "a", None, "a"]
 
 
+def _one(ev: Event, req: Req, res: Res, a: str) -> None:
+    res.send_all(a)
+
+
+def _two(ev: Event, req: Req, res: Res, a: str, b: str) -> None:
+    res.send_all(f"{a}|{b}")
+
+
+def _three(ev: Event, req: Req, res: Res, a: str, b: str, c: str) -> None:
+    res.send_all(f"{a}|{b}|{c}")
+
+
+async def _two_async(ev: Event, req: Req, res: Res, a: str, b: str) -> None:
+    res.send_all(f"{a}|{b}")
+
+
+def _by_keyword(ev: Event, req: Req, res: Res, **params: str) -> None:
+    res.send_all("|".join(params[name] for name in sorted(params)))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("pattern", "handler", "passing"),
+    [
+        ("/g/(?P<a>[^/]+)", _one, "ONE_GROUP"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)", _two, "TWO_GROUPS"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)", _two_async, "TWO_GROUPS"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)/(?P<c>[^/]+)", _three, "POSITIONAL"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+async def test_groups_unpacked_by_count_are_the_keywords_values(
+    pattern: str, handler: Callable[..., Any], passing: str, mode: Any
+) -> None:
+    from microrest.adapters.vestespy import exchange as module
+
+    answers = []
+    for how in (handler, _by_keyword):
+        server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+        dispatcher = Dispatcher()
+        dispatcher.register(pattern, how)
+        server.on("request", dispatcher.as_handler())
+        answers.append(await call(server, "GET", "/g/x/y/z"[: 2 + 2 * pattern.count("(?P")]))
+        route = next(r for r in server.app.router.all_routes if r.prefix == "" and r.prepared)
+        exchange = route.endpoint.__self__
+        expected = getattr(module, passing) if how is handler else module.KEYWORDS
+        assert exchange.passing == expected
+    _same(*answers)
+    assert answers[0].status == 200
+    assert answers[0].body == "|".join("xyz"[: pattern.count("(?P")]).encode()
+
+
 @pytest.mark.parametrize("name", ["Content-Type", " X-Padded ", "x-lower", "ÄÖ-Name"])
 def test_a_remembered_header_name_stores_what_the_first_set_stored(name: str) -> None:
     from microrest.adapters.vestespy.headers import Headers
