@@ -243,7 +243,8 @@ class Exchange:
                 # the core's own 404 is 57.4k).
                 answer = NOT_FOUND_ANSWER
                 return (answer.status, list(answer.raw_headers), answer.body)
-        if scope["method"] not in KNOWN_METHODS:
+        method: str = scope["method"]  # (one lookup for both uses)
+        if method not in KNOWN_METHODS:
             # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
             # the server does not implement (``compat=True``: the original's 400).
             return CoreResponse(b"", 400 if server.compat else 501)
@@ -260,7 +261,7 @@ class Exchange:
             request = _new(Request)
             request.scope = scope
             request.server = server
-            request.method = scope["method"]
+            request.method = method
             request._events = NO_EVENTS
         else:
             request = server.handler_class(scope, server)
