@@ -223,9 +223,56 @@ async def test_a_disconnect_before_the_body_is_the_general_paths() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+@pytest.mark.parametrize("counts", [(1, 1), (2, 1), (1, 2), (3, 3)])
+async def test_a_one_message_body_fires_every_listener_in_order(
+    counts: tuple[int, int], mode: Any
+) -> None:
+    """One async listener per event is called by the exchange itself; several (and a sync
+    one) go to trigger_async: the same events, in the same order, either way."""
+    server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+    seen: list[str] = []
+
+    def listener(event: str, index: int, sync: bool) -> Callable[..., Any]:
+        def record(ev: Event, req: Req, res: Res, *chunk: bytes) -> None:
+            assert (ev.name, ev.source) == (event, req)
+            seen.append(f"{event}{index}:{b''.join(chunk).decode()}")
+            if event == "end" and index == counts[1] - 1:
+                res.send_all("|".join(seen))
+
+        async def record_async(ev: Event, req: Req, res: Res, *chunk: bytes) -> None:
+            record(ev, req, res, *chunk)
+
+        return record if sync else record_async
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        for event, count in zip(("data", "end"), counts, strict=True):
+            for index in range(count):
+                req.on(event, listener(event, index, sync=index == 1))
+
+    server.on("request", onrequest)
+    answer = await call(server, "POST", "/", headers=[(b"content-length", b"2")], chunks=[b"hi"])
+    expected = [f"data{i}:hi" for i in range(counts[0])] + [f"end{i}:" for i in range(counts[1])]
+    assert (answer.status, answer.body) == (200, "|".join(expected).encode())
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "values",
-    [[b"5"], [b"5", b"5"], [b"5", b"7"], [b"x"], [b"-1"], [b"1" * 19], [b"101"], [b""], [b" 5"]],
+    [
+        [b"5"],
+        [b"5", b"5"],
+        [b"5", b"7"],
+        [b"101", b"5"],
+        [b"5", b"101"],
+        [b"5", b"5", b"5"],
+        [b"x"],
+        [b"-1"],
+        [b"1" * 19],
+        [b"101"],
+        [b""],
+        [b" 5"],
+    ],
     ids=repr,
 )
 async def test_the_content_length_check_in_c_refuses_what_declared_length_refuses(
