@@ -492,6 +492,49 @@ async def test_groups_unpacked_by_count_are_the_keywords_values(
     assert answers[0].body == "|".join("xyz"[: pattern.count("(?P")]).encode()
 
 
+class _OwnResponse(vestespy.Response):
+    """A Response subclass, set on a server after it was built."""
+
+
+@pytest.mark.anyio
+async def test_the_default_classes_flag_follows_every_change_of_the_classes() -> None:
+    """``Server._defaults`` (the exchange builds Request and Response itself) is True exactly
+    when both classes are the defaults, however they were set."""
+
+    class OwnServer(vestespy.Server):
+        response_class = _OwnResponse
+
+    seen: list[tuple[type, type]] = []
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        seen.append((type(req), type(res)))
+        res.send_all("ok")
+
+    server = vestespy.Server(("127.0.0.1", 8080))
+    server.on("request", onrequest)
+    own = OwnServer(("127.0.0.1", 8080), handler=PlainRequest)
+    own.on("request", onrequest)
+    assert server._defaults and not own._defaults
+    steps: list[tuple[vestespy.Server, str, Any, bool]] = [
+        (server, "response_class", _OwnResponse, False),
+        (server, "response_class", Res, True),
+        (server, "handler_class", PlainRequest, False),
+        (server, "handler_class", Req, True),
+        (own, "handler_class", Req, False),
+        (own, "response_class", Res, True),
+        (own, "response_class", None, False),  # deleted: the subclass's own class again
+    ]
+    for target, name, value, expected in steps:
+        if value is None:
+            delattr(target, name)
+        else:
+            setattr(target, name, value)
+        assert target._defaults is expected
+        seen.clear()
+        assert (await call(target, "GET", "/")).body == b"ok"
+        assert seen == [(target.handler_class, target.response_class)]
+
+
 @pytest.mark.parametrize("name", ["Content-Type", " X-Padded ", "x-lower", "ÄÖ-Name"])
 def test_a_remembered_header_name_stores_what_the_first_set_stored(name: str) -> None:
     from microrest.adapters.vestespy.headers import Headers
