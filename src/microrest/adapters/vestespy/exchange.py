@@ -311,15 +311,14 @@ class Exchange:
                         declared = value if declared is None else _TWICE
                     else:
                         coded = True
-            if limit is not None and declared is not None:
+            if declared is not None and limit is not None:  # (no body: one test)
                 # declared_length's checks, when the header is there once: its value's size,
                 # remembered (-1: not one declared_length accepts as is), instead of len(),
                 # isdigit() and int() each time (echo 71 -> 12 bytecodes with those three;
-                # the lookup: echo 91.5k -> 90.5k instructions, callgrind).
-                size = _SIZES.get(declared)
-                if size is None:
-                    size = _size_of(declared)
-                if size < 0 or size > limit:
+                # the lookup: echo 91.5k -> 90.5k instructions, callgrind). A value not
+                # remembered yet reads as -1 too, and is worked out behind the same test.
+                size = _SIZES.get(declared, -1)
+                if (size < 0 or size > limit) and not 0 <= _size_of(declared) <= limit:
                     declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
             raw: bytes | None = scope.get("raw_path")
@@ -406,40 +405,43 @@ class Exchange:
                 # only when something is sent before the end or the body comes in parts
                 # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
                 first = await receive()
-                if first["type"] != "http.request" or first.get("more_body", False):
+                if first["type"] != "http.request" or first.get("more_body"):
                     return _Rest(self, READ, (request, response, first))
-                chunk = first.get("body", b"")
-                if chunk and limit is not None and len(chunk) > limit:
-                    raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
-                events = request._events
-                if chunk and "data" in events:
-                    # The one listener's async entry, unpacked (several: ValueError, and
-                    # trigger_async as before), where len() and two subscripts tested it
-                    # and two more found it again for the call: about 10 bytecodes less
-                    # for each of data and end (echo 1111 -> 1086 bytecodes per request
-                    # with the Content-Length changes above).
-                    try:
-                        ((_, entry),) = events["data"]
-                    except ValueError:
-                        entry = None
-                    if entry is not None:
-                        event = _new(Event)
-                        event.source = request
-                        event.name = "data"
+                # (None or b"" when there is none, falsy either way; the defaults of get()
+                # and the chunk tested once: a few bytecodes less.)
+                chunk = first.get("body")
+                if chunk:
+                    if limit is not None and len(chunk) > limit:
+                        raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+                    events = request._events
+                    if "data" in events:
+                        # The one listener's async entry, unpacked (several: ValueError, and
+                        # trigger_async as before), where len() and two subscripts tested it
+                        # and two more found it again for the call: about 10 bytecodes less
+                        # for each of data and end (echo 1111 -> 1086 bytecodes per request
+                        # with the Content-Length changes above).
                         try:
-                            await entry(event, request, response, chunk)
-                        except ANSWERS:
-                            raise
-                        except Exception:
-                            request.exception_handler()
-                            raise
-                    else:
-                        await request.trigger_async(
-                            "data", (request, response, chunk), server.app.concurrency
-                        )
-                    if response._pending is not None:
-                        # a data handler sent: out it goes, then end fires
-                        return _Rest(self, DATA_SENT, (request, response))
+                            ((_, entry),) = events["data"]
+                        except ValueError:
+                            entry = None
+                        if entry is not None:
+                            event = _new(Event)
+                            event.source = request
+                            event.name = "data"
+                            try:
+                                await entry(event, request, response, chunk)
+                            except ANSWERS:
+                                raise
+                            except Exception:
+                                request.exception_handler()
+                                raise
+                        else:
+                            await request.trigger_async(
+                                "data", (request, response, chunk), server.app.concurrency
+                            )
+                        if response._pending is not None:
+                            # a data handler sent: out it goes, then end fires
+                            return _Rest(self, DATA_SENT, (request, response))
                 events = request._events
                 if "end" in events:
                     try:  # as for data
