@@ -749,6 +749,28 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
     }
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("via", ["exchange", "finish"])
+async def test_an_unhashable_header_value_and_a_new_length_are_encoded_each_time(via: str) -> None:
+    """The remembered sets' misses: a value a handler stored that cannot be a key, and a
+    body length not seen before, answer what the general encoding gives, every time."""
+    server = vestespy.Server(("127.0.0.1", 8080))
+    sizes = iter([77_771, 77_772, 77_771])
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        res.headers["Content-Type"] = "text/plain"
+        res.headers["X-List"] = ["a", "b"]
+        res.send_all("x" * next(sizes), buffer=via == "exchange")
+
+    server.on("request", onrequest)
+    for size in (77_771, 77_772, 77_771):
+        answer = await call(server, "GET", "/")
+        assert answer.status == 200 and len(answer.body) == size
+        assert answer.header("x-list") == "['a', 'b']"
+        assert answer.header("content-length") == str(size)
+        assert answer.headers.count((b"content-length", str(size).encode())) == 1
+
+
 @pytest.mark.parametrize("length", [0, 5, 13, 10**6])
 def test_a_remembered_length_header_is_the_encoded_length(length: int) -> None:
     from microrest.adapters.vestespy.response import _LENGTHS, length_header

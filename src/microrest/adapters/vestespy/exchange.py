@@ -498,15 +498,22 @@ class Exchange:
                 key = (status, value)
         else:
             key = (status, *data.values())
+        # Subscripts, not get() and a test of its answer: the misses (the first time, and an
+        # unhashable value a handler stored, encoded each time) are exceptions, and a
+        # subscript of a dict is specialised where a method call is not (callgrind, 2,000
+        # requests: param 72.6k -> 71.6k, plaintext 59.9k -> 58.8k, echo 86.6k -> 85.2k at
+        # 1,000; the snippet alone measures about 0.2k less, the rest moved with it).
         try:
-            known = _RAW.get(key)
-        except TypeError:  # an unhashable value a handler stored: encode it each time
-            known = None
-        if known is None:
+            known = _RAW[key]
+        except (KeyError, TypeError):
             known = _header_set(key, "transfer-encoding" in data)
         length = len(body)
         if known[1]:
-            raw_headers = [*known[0], _LENGTHS.get(length) or length_header(length)]
+            try:
+                sized = _LENGTHS[length]
+            except KeyError:
+                sized = length_header(length)
+            raw_headers = [*known[0], sized]
         else:
             raw_headers = list(known[0])
         data["content-length"] = (length, "Content-Length")
