@@ -327,7 +327,11 @@ class Router:
         # _regexes_for, _regex_match (for a route without a mount prefix) and Leaf.get
         # inlined: three calls less on a regex route, and the empty trie's walk skipped above
         # (VestesPy param 85.9k -> 83.5k, web.py param 70.1k -> 67.6k instructions, callgrind).
-        if len(parts) > 1 and not parts[0]:
+        # ``not parts[0] and path``: the path starts with "/", so parts[1] is there (the
+        # same test as ``len(parts) > 1 and not parts[0]``, 5 bytecodes and a len() call
+        # less: VestesPy notfound 34.98k -> 34.94k with the exchange's one method lookup,
+        # callgrind, 2,000 requests).
+        if not parts[0] and path:
             regexes = self._regex_by_segment.get(parts[1], self._regex_any)
         else:
             regexes = self._regex_any

@@ -223,9 +223,56 @@ async def test_a_disconnect_before_the_body_is_the_general_paths() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+@pytest.mark.parametrize("counts", [(1, 1), (2, 1), (1, 2), (3, 3)])
+async def test_a_one_message_body_fires_every_listener_in_order(
+    counts: tuple[int, int], mode: Any
+) -> None:
+    """One async listener per event is called by the exchange itself; several (and a sync
+    one) go to trigger_async: the same events, in the same order, either way."""
+    server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+    seen: list[str] = []
+
+    def listener(event: str, index: int, sync: bool) -> Callable[..., Any]:
+        def record(ev: Event, req: Req, res: Res, *chunk: bytes) -> None:
+            assert (ev.name, ev.source) == (event, req)
+            seen.append(f"{event}{index}:{b''.join(chunk).decode()}")
+            if event == "end" and index == counts[1] - 1:
+                res.send_all("|".join(seen))
+
+        async def record_async(ev: Event, req: Req, res: Res, *chunk: bytes) -> None:
+            record(ev, req, res, *chunk)
+
+        return record if sync else record_async
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        for event, count in zip(("data", "end"), counts, strict=True):
+            for index in range(count):
+                req.on(event, listener(event, index, sync=index == 1))
+
+    server.on("request", onrequest)
+    answer = await call(server, "POST", "/", headers=[(b"content-length", b"2")], chunks=[b"hi"])
+    expected = [f"data{i}:hi" for i in range(counts[0])] + [f"end{i}:" for i in range(counts[1])]
+    assert (answer.status, answer.body) == (200, "|".join(expected).encode())
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(
     "values",
-    [[b"5"], [b"5", b"5"], [b"5", b"7"], [b"x"], [b"-1"], [b"1" * 19], [b"101"], [b""], [b" 5"]],
+    [
+        [b"5"],
+        [b"5", b"5"],
+        [b"5", b"7"],
+        [b"101", b"5"],
+        [b"5", b"101"],
+        [b"5", b"5", b"5"],
+        [b"x"],
+        [b"-1"],
+        [b"1" * 19],
+        [b"101"],
+        [b""],
+        [b" 5"],
+    ],
     ids=repr,
 )
 async def test_the_content_length_check_in_c_refuses_what_declared_length_refuses(
@@ -391,6 +438,101 @@ async def test_an_optional_group_that_took_no_part_is_none_either_way() -> None:
         assert (await call(server, "GET", "/oa")).status == 200
         assert (_passing(dispatcher.patterns[0]) == POSITIONAL) is (handler is by_position)
     assert got == [None, "a", None, "a"]
+
+
+def _one(ev: Event, req: Req, res: Res, a: str) -> None:
+    res.send_all(a)
+
+
+def _two(ev: Event, req: Req, res: Res, a: str, b: str) -> None:
+    res.send_all(f"{a}|{b}")
+
+
+def _three(ev: Event, req: Req, res: Res, a: str, b: str, c: str) -> None:
+    res.send_all(f"{a}|{b}|{c}")
+
+
+async def _two_async(ev: Event, req: Req, res: Res, a: str, b: str) -> None:
+    res.send_all(f"{a}|{b}")
+
+
+def _by_keyword(ev: Event, req: Req, res: Res, **params: str) -> None:
+    res.send_all("|".join(params[name] for name in sorted(params)))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("pattern", "handler", "passing"),
+    [
+        ("/g/(?P<a>[^/]+)", _one, "ONE_GROUP"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)", _two, "TWO_GROUPS"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)", _two_async, "TWO_GROUPS"),
+        ("/g/(?P<a>[^/]+)/(?P<b>[^/]+)/(?P<c>[^/]+)", _three, "POSITIONAL"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["inline", "thread"])
+async def test_groups_unpacked_by_count_are_the_keywords_values(
+    pattern: str, handler: Callable[..., Any], passing: str, mode: Any
+) -> None:
+    from microrest.adapters.vestespy import exchange as module
+
+    answers = []
+    for how in (handler, _by_keyword):
+        server = vestespy.Server(("127.0.0.1", 8080), sync_handlers=mode)
+        dispatcher = Dispatcher()
+        dispatcher.register(pattern, how)
+        server.on("request", dispatcher.as_handler())
+        answers.append(await call(server, "GET", "/g/x/y/z"[: 2 + 2 * pattern.count("(?P")]))
+        route = next(r for r in server.app.router.all_routes if r.prefix == "" and r.prepared)
+        exchange = route.endpoint.__self__
+        expected = getattr(module, passing) if how is handler else module.KEYWORDS
+        assert exchange.passing == expected
+    _same(*answers)
+    assert answers[0].status == 200
+    assert answers[0].body == "|".join("xyz"[: pattern.count("(?P")]).encode()
+
+
+class _OwnResponse(vestespy.Response):
+    """A Response subclass, set on a server after it was built."""
+
+
+@pytest.mark.anyio
+async def test_the_default_classes_flag_follows_every_change_of_the_classes() -> None:
+    """``Server._defaults`` (the exchange builds Request and Response itself) is True exactly
+    when both classes are the defaults, however they were set."""
+
+    class OwnServer(vestespy.Server):
+        response_class = _OwnResponse
+
+    seen: list[tuple[type, type]] = []
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        seen.append((type(req), type(res)))
+        res.send_all("ok")
+
+    server = vestespy.Server(("127.0.0.1", 8080))
+    server.on("request", onrequest)
+    own = OwnServer(("127.0.0.1", 8080), handler=PlainRequest)
+    own.on("request", onrequest)
+    assert server._defaults and not own._defaults
+    steps: list[tuple[vestespy.Server, str, Any, bool]] = [
+        (server, "response_class", _OwnResponse, False),
+        (server, "response_class", Res, True),
+        (server, "handler_class", PlainRequest, False),
+        (server, "handler_class", Req, True),
+        (own, "handler_class", Req, False),
+        (own, "response_class", Res, True),
+        (own, "response_class", None, False),  # deleted: the subclass's own class again
+    ]
+    for target, name, value, expected in steps:
+        if value is None:
+            delattr(target, name)
+        else:
+            setattr(target, name, value)
+        assert target._defaults is expected
+        seen.clear()
+        assert (await call(target, "GET", "/")).body == b"ok"
+        assert seen == [(target.handler_class, target.response_class)]
 
 
 @pytest.mark.parametrize("name", ["Content-Type", " X-Padded ", "x-lower", "ÄÖ-Name"])
@@ -605,6 +747,28 @@ async def test_the_state_the_exchange_stores_is_the_classes_defaults() -> None:
         "buffer": Res._buffer,
         "status": Res.status,
     }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("via", ["exchange", "finish"])
+async def test_an_unhashable_header_value_and_a_new_length_are_encoded_each_time(via: str) -> None:
+    """The remembered sets' misses: a value a handler stored that cannot be a key, and a
+    body length not seen before, answer what the general encoding gives, every time."""
+    server = vestespy.Server(("127.0.0.1", 8080))
+    sizes = iter([77_771, 77_772, 77_771])
+
+    async def onrequest(ev: Event, req: Req, res: Res) -> None:
+        res.headers["Content-Type"] = "text/plain"
+        res.headers["X-List"] = ["a", "b"]
+        res.send_all("x" * next(sizes), buffer=via == "exchange")
+
+    server.on("request", onrequest)
+    for size in (77_771, 77_772, 77_771):
+        answer = await call(server, "GET", "/")
+        assert answer.status == 200 and len(answer.body) == size
+        assert answer.header("x-list") == "['a', 'b']"
+        assert answer.header("content-length") == str(size)
+        assert answer.headers.count((b"content-length", str(size).encode())) == 1
 
 
 @pytest.mark.parametrize("length", [0, 5, 13, 10**6])

@@ -59,10 +59,14 @@ ERROR_CHARSET_KEY = "vestespy.error_charset"
 logger = error_logger
 _new = object.__new__
 NONE, POSITIONAL, KEYWORDS = 0, 1, 2  # Exchange.passing: how a direct handler gets groups
+# POSITIONAL for a pattern of one or two groups: unpacked into a call of its exact arity.
+ONE_GROUP, TWO_GROUPS = 3, 4
 _PERCENT = ord("%")  # searched for in a raw path: ``_PERCENT in raw`` (see Exchange.answer)
 # The headers that announce a body (HTTP/1): the exchange's body tests look for them.
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 _READ: Any = object()  # the exchange read the body and fired its events itself
+# What the exchange's scan declares for a repeated Content-Length: not digits, so its size is -1.
+_TWICE = b""
 _HTTP1 = ("1.1", "1.0")  # scope["http_version"] of the versions whose bodies are declared
 # The methods the original's parser accepted; it answered 400 to any other.
 KNOWN_METHODS = frozenset(
@@ -112,7 +116,12 @@ class Exchange:
         self.awaited = False
         # How the direct handler gets the pattern's groups: NONE (no groups: no ``**{}``
         # unpacked per request), KEYWORDS (``**path_params``, the general way), or
-        # POSITIONAL (``*path_groups``, see _passing).
+        # POSITIONAL (``*path_groups``, see _passing), with ONE_GROUP and TWO_GROUPS for
+        # the commonest counts: the groups unpacked into locals and passed one by one make
+        # a call of the function's exact arity, which CPython runs in the same evaluation
+        # loop without building an argument tuple, where ``*groups`` goes through the
+        # generic call (param 73.9k -> 73.2k, param_sync_inline 75.5k -> 74.8k
+        # instructions, callgrind).
         self.passing = KEYWORDS
         if dispatcher is not None and route is not None:
             direct = dispatcher._direct.get(id(route))
@@ -120,6 +129,9 @@ class Exchange:
                 self.target = route.handler
                 self.awaited = direct
                 self.passing = _passing(route)
+                if self.passing is POSITIONAL and route.regex is not None:
+                    count = route.regex.groups
+                    self.passing = {1: ONE_GROUP, 2: TWO_GROUPS}.get(count, POSITIONAL)
         # The route's endpoint: ``answer_sync`` when the direct handler is sync and the
         # server runs sync handlers inline (a plain function: no coroutine), else ``answer``.
         self.endpoint: Callable[[Scope, Receive], Any] = (
@@ -142,8 +154,7 @@ class Exchange:
         raw: bytes | None = scope.get("raw_path")
         if (
             server._sole is not self.dispatcher
-            or server.handler_class is not Request
-            or server.response_class is not Response
+            or not server._defaults
             or server.app.concurrency.mode != "inline"
             or scope["method"] not in KNOWN_METHODS
             or raw is None
@@ -178,10 +189,16 @@ class Exchange:
         try:
             try:
                 passing = self.passing
-                if passing is POSITIONAL:
-                    target(event, request, response, *scope["path_groups"])
+                if passing is TWO_GROUPS:
+                    one, two = scope["path_groups"]
+                    target(event, request, response, one, two)
                 elif passing is NONE:
                     target(event, request, response)
+                elif passing is ONE_GROUP:
+                    (one,) = scope["path_groups"]
+                    target(event, request, response, one)
+                elif passing is POSITIONAL:
+                    target(event, request, response, *scope["path_groups"])
                 else:
                     target(event, request, response, **scope["path_params"])
             except ANSWERS:
@@ -227,7 +244,8 @@ class Exchange:
                 # the core's own 404 is 57.4k).
                 answer = NOT_FOUND_ANSWER
                 return (answer.status, list(answer.raw_headers), answer.body)
-        if scope["method"] not in KNOWN_METHODS:
+        method: str = scope["method"]  # (one lookup for both uses)
+        if method not in KNOWN_METHODS:
             # Never reaches the handlers, as in the original; RFC 9110 says 501 for a method
             # the server does not implement (``compat=True``: the original's 400).
             return CoreResponse(b"", 400 if server.compat else 501)
@@ -240,16 +258,16 @@ class Exchange:
         # instructions), one of the instance a specialised one (about 40). With the
         # remembered Content-Length (response.py): plaintext 64.7k -> 63.1k, json 65.6k ->
         # 64.1k, echo 93.6k -> 91.5k instructions (callgrind).
-        if server.handler_class is Request:
+        # Both classes the defaults (``server._defaults``, kept by the server whenever either
+        # is set): one test, not one per class (with on()'s store below: echo 86.8k -> 86.5k,
+        # param 72.6k -> 72.4k, plaintext 60.0k -> 59.9k, callgrind, 1,000 requests).
+        if server._defaults:
             request = _new(Request)
             request.scope = scope
             request.server = server
-            request.method = scope["method"]
+            request.method = method
             request._events = NO_EVENTS
-        else:
-            request = server.handler_class(scope, server)
-        request._route = self.route
-        if server.response_class is Response:
+            request._route = self.route
             response = _new(Response)
             table = response.headers = _new(Headers)
             table._data = {}
@@ -264,40 +282,43 @@ class Exchange:
             # 76.1k with the server's response_class, callgrind).
             response.status = 200
         else:
+            request = server.handler_class(scope, server)
+            request._route = self.route
             response = server.response_class(request, server)
         limit = server.max_body_size
         # The _Wire is built only off the hot path (in _Rest: a data/end listener that sends
         # before the end, a stream, an error); with the direct answer of the buffered send_all
         # below and the header-set cache in Response.finish, plaintext went from 87.9k to
         # 82.7k instructions per request (benchmarks/instructions.py), param 121.6k to 114.1k.
-        read = False  # the body was read here
+        first: Message | None = None  # the body's first message, once read here
         try:
             # What the body tests need from the headers, in one scan: the Content-Length
             # (once: a repeat goes to declared_length's checks) and whether a
             # Transfer-Encoding is there. A scan costs less than ``dict(headers)`` (the dict
             # and its inserts: plaintext 2.3k -> 1.7k instructions for three headers).
             declared: bytes | None = None
-            once = True
             coded = False
             for name, value in scope["headers"]:
                 # One set lookup per header, two comparisons only for those two names
                 # (bytes comparisons are not specialised: 1.9k -> 1.6k for three headers).
                 if name in _BODY_HEADERS:
                     if name == b"content-length":
-                        if declared is not None:
-                            once = False
-                        declared = value
+                        # A repeat is declared as _TWICE, a value whose size is -1: the
+                        # checks below then send it to declared_length, with no flag kept
+                        # and tested for it (with the first message standing for ``read``
+                        # below and the listeners unpacked: echo 87.6k -> 86.8k
+                        # instructions since this pass began, callgrind, 1,000 requests).
+                        declared = value if declared is None else _TWICE
                     else:
                         coded = True
-            if limit is not None and declared is not None:
+            if declared is not None and limit is not None:  # (no body: one test)
                 # declared_length's checks, when the header is there once: its value's size,
                 # remembered (-1: not one declared_length accepts as is), instead of len(),
                 # isdigit() and int() each time (echo 71 -> 12 bytecodes with those three;
-                # the lookup: echo 91.5k -> 90.5k instructions, callgrind).
-                size = _SIZES.get(declared)
-                if size is None:
-                    size = _size_of(declared)
-                if not once or size < 0 or size > limit:
+                # the lookup: echo 91.5k -> 90.5k instructions, callgrind). A value not
+                # remembered yet reads as -1 too, and is worked out behind the same test.
+                size = _SIZES.get(declared, -1)
+                if (size < 0 or size > limit) and not 0 <= _size_of(declared) <= limit:
                     declared_length(scope, limit)  # 400 or 413 before any handler runs
             target = self.target
             raw: bytes | None = scope.get("raw_path")
@@ -323,12 +344,24 @@ class Exchange:
                     if self.awaited:
                         if passing is NONE:
                             await target(event, request, response)
+                        elif passing is TWO_GROUPS:
+                            one, two = scope["path_groups"]
+                            await target(event, request, response, one, two)
+                        elif passing is ONE_GROUP:
+                            (one,) = scope["path_groups"]
+                            await target(event, request, response, one)
                         elif passing is POSITIONAL:
                             await target(event, request, response, *scope["path_groups"])
                         else:
                             await target(event, request, response, **scope["path_params"])
                     elif server.app.concurrency.mode == "inline":  # as dispatcher._call
-                        if passing is POSITIONAL:
+                        if passing is TWO_GROUPS:
+                            one, two = scope["path_groups"]
+                            target(event, request, response, one, two)
+                        elif passing is ONE_GROUP:
+                            (one,) = scope["path_groups"]
+                            target(event, request, response, one)
+                        elif passing is POSITIONAL:
                             target(event, request, response, *scope["path_groups"])
                         else:
                             target(event, request, response, **scope["path_params"])
@@ -372,42 +405,55 @@ class Exchange:
                 # only when something is sent before the end or the body comes in parts
                 # (echo: 1258 -> 1189 bytecodes, about 3k instructions, callgrind).
                 first = await receive()
-                if first["type"] != "http.request" or first.get("more_body", False):
+                if first["type"] != "http.request" or first.get("more_body"):
                     return _Rest(self, READ, (request, response, first))
-                read = True
-                chunk = first.get("body", b"")
-                if chunk and limit is not None and len(chunk) > limit:
-                    raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
-                events = request._events
-                if chunk and "data" in events:
-                    listeners = events["data"]
-                    if len(listeners) == 1 and listeners[0][1] is not None:
-                        event = _new(Event)
-                        event.source = request
-                        event.name = "data"
+                # (None or b"" when there is none, falsy either way; the defaults of get()
+                # and the chunk tested once: a few bytecodes less.)
+                chunk = first.get("body")
+                if chunk:
+                    if limit is not None and len(chunk) > limit:
+                        raise PayloadTooLarge(f"Request body exceeds the limit of {limit} bytes")
+                    events = request._events
+                    if "data" in events:
+                        # The one listener's async entry, unpacked (several: ValueError, and
+                        # trigger_async as before), where len() and two subscripts tested it
+                        # and two more found it again for the call: about 10 bytecodes less
+                        # for each of data and end (echo 1111 -> 1086 bytecodes per request
+                        # with the Content-Length changes above).
                         try:
-                            await listeners[0][1](event, request, response, chunk)
-                        except ANSWERS:
-                            raise
-                        except Exception:
-                            request.exception_handler()
-                            raise
-                    else:
-                        await request.trigger_async(
-                            "data", (request, response, chunk), server.app.concurrency
-                        )
-                    if response._pending is not None:
-                        # a data handler sent: out it goes, then end fires
-                        return _Rest(self, DATA_SENT, (request, response))
+                            ((_, entry),) = events["data"]
+                        except ValueError:
+                            entry = None
+                        if entry is not None:
+                            event = _new(Event)
+                            event.source = request
+                            event.name = "data"
+                            try:
+                                await entry(event, request, response, chunk)
+                            except ANSWERS:
+                                raise
+                            except Exception:
+                                request.exception_handler()
+                                raise
+                        else:
+                            await request.trigger_async(
+                                "data", (request, response, chunk), server.app.concurrency
+                            )
+                        if response._pending is not None:
+                            # a data handler sent: out it goes, then end fires
+                            return _Rest(self, DATA_SENT, (request, response))
                 events = request._events
                 if "end" in events:
-                    listeners = events["end"]
-                    if len(listeners) == 1 and listeners[0][1] is not None:
+                    try:  # as for data
+                        ((_, entry),) = events["end"]
+                    except ValueError:
+                        entry = None
+                    if entry is not None:
                         event = _new(Event)
                         event.source = request
                         event.name = "end"
                         try:
-                            await listeners[0][1](event, request, response)
+                            await entry(event, request, response)
                         except ANSWERS:
                             raise
                         except Exception:
@@ -429,7 +475,8 @@ class Exchange:
                 return _Rest(self, READ, (request, response, None))
         except Exception as exc:
             # Nothing has been sent: _Rest settles the error as the raw route did.
-            return _Rest(self, FAILED, (request, response, exc, read))
+            # (``first is not None``: the body was read, in one message)
+            return _Rest(self, FAILED, (request, response, exc, first is not None))
         # The buffered send_all is the answer, its headers straight from the response (no
         # Answer: the body is read, nothing else is sent after this).
         body = response._buffer
@@ -451,15 +498,22 @@ class Exchange:
                 key = (status, value)
         else:
             key = (status, *data.values())
+        # Subscripts, not get() and a test of its answer: the misses (the first time, and an
+        # unhashable value a handler stored, encoded each time) are exceptions, and a
+        # subscript of a dict is specialised where a method call is not (callgrind, 2,000
+        # requests: param 72.6k -> 71.6k, plaintext 59.9k -> 58.8k, echo 86.6k -> 85.2k at
+        # 1,000; the snippet alone measures about 0.2k less, the rest moved with it).
         try:
-            known = _RAW.get(key)
-        except TypeError:  # an unhashable value a handler stored: encode it each time
-            known = None
-        if known is None:
+            known = _RAW[key]
+        except (KeyError, TypeError):
             known = _header_set(key, "transfer-encoding" in data)
         length = len(body)
         if known[1]:
-            raw_headers = [*known[0], _LENGTHS.get(length) or length_header(length)]
+            try:
+                sized = _LENGTHS[length]
+            except KeyError:
+                sized = length_header(length)
+            raw_headers = [*known[0], sized]
         else:
             raw_headers = list(known[0])
         data["content-length"] = (length, "Content-Length")
@@ -669,8 +723,7 @@ def _plain_miss(server: Server, scope: Scope) -> bool:
         or not dispatcher.patterns
         or not dispatcher._all_exact
         or not dispatcher._complete.get(id(server))
-        or server.handler_class is not Request
-        or server.response_class is not Response
+        or not server._defaults
         or scope["method"] not in KNOWN_METHODS
     ):
         return False

@@ -256,15 +256,17 @@ class Response:
                 key = (status, value)
         else:
             key = (status, *data.values())
-        try:
-            known = _RAW.get(key)
-        except TypeError:  # an unhashable value a handler stored: encode it each time
-            known = None
-        if known is None:
+        try:  # (subscripts, as in Exchange.answer)
+            known = _RAW[key]
+        except (KeyError, TypeError):  # new, or an unhashable value: encoded each time
             known = _header_set(key, "transfer-encoding" in data)
         length = len(body)
         if known[1]:
-            raw = [*known[0], _LENGTHS.get(length) or length_header(length)]
+            try:
+                sized = _LENGTHS[length]
+            except KeyError:
+                sized = length_header(length)
+            raw = [*known[0], sized]
         else:
             raw = list(known[0])
         data["content-length"] = (length, "Content-Length")  # visible, as before

@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_MAX_BODY_SIZE", "Console", "Server"]
 # The core's default body bound: a VestesPy server is bounded unless told otherwise.
 DEFAULT_MAX_BODY_SIZE: int | None = Limits().max_body_size
 SELECTS = ("select", "epoll", "poll", "kqueue")
+_CLASSES = frozenset(("handler_class", "response_class"))  # what Server._defaults follows
 
 
 class Console:
@@ -92,6 +93,10 @@ class Server(EventManager):
     """
 
     response_class: type[Response] = Response
+    # Whether ``handler_class`` and ``response_class`` are Request and Response, worked out
+    # whenever either is set (``__setattr__``): the exchange tests this one flag per request
+    # (and then builds both objects itself) instead of the two classes.
+    _defaults = False
 
     def __init__(
         self,
@@ -167,6 +172,23 @@ class Server(EventManager):
         self._sealed = False
         self._asgi: Callable[[Scope, Receive, Send], Any] = self._first_call
         self._serving = Serving()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _CLASSES:
+            self._note_classes()
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name in _CLASSES:
+            self._note_classes()
+
+    def _note_classes(self) -> None:
+        defaults = (
+            getattr(self, "handler_class", None) is Request
+            and getattr(self, "response_class", None) is Response
+        )
+        super().__setattr__("_defaults", defaults)
 
     # -- events ----------------------------------------------------------------------------
 

@@ -180,5 +180,5 @@ def serve_websockets(server: Server, handler: Callable[..., Any]) -> None:
     table names ``handler``, the first ``websocket`` handler registered."""
     if getattr(server, "_websockets_served", False):
         return
-    server._websockets_served = True  # type: ignore[attr-defined]
+    server._websockets_served = True
     server.app.add(WebSocketRoute(EVERY_PATH, WebSocketEndpoint(server), source=handler))
