@@ -256,17 +256,15 @@ class Response:
                 key = (status, value)
         else:
             key = (status, *data.values())
-        try:  # (subscripts, as in Exchange.answer)
-            known = _RAW[key]
-        except (KeyError, TypeError):  # new, or an unhashable value: encoded each time
+        try:  # (get(), as in Exchange.answer: the caches are bounded, a miss stays cheap)
+            known = _RAW.get(key)
+        except TypeError:  # an unhashable value a handler stored: encoded each time
+            known = None
+        if known is None:
             known = _header_set(key, "transfer-encoding" in data)
         length = len(body)
         if known[1]:
-            try:
-                sized = _LENGTHS[length]
-            except KeyError:
-                sized = length_header(length)
-            raw = [*known[0], sized]
+            raw = [*known[0], _LENGTHS.get(length) or length_header(length)]
         else:
             raw = list(known[0])
         data["content-length"] = (length, "Content-Length")  # visible, as before
