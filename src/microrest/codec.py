@@ -61,32 +61,30 @@ def json_loads(body: bytes | str, max_depth: int = DEFAULT_JSON_DEPTH) -> Any:
     # 7k instructions on a 62-byte document). Every other body, and every error message,
     # is _decode's: the echo route 68.7k -> 68.3k instructions (callgrind), each style's
     # JSON body as much.
-    if (
-        _HAS_ORJSON
-        and type(body) is bytes
-        and len(body) <= max_depth
-        and len(body) - len(body.translate(None, _DIGITS)) < _BIG_INT_DIGITS
-    ):
-        try:
-            return _ORJSON_LOADS(body)
-        except ValueError:
-            pass  # decoded again below, for the 400 and its message
-    return _decode(body, max_depth)
+    digits = None  # the body's digit count, once counted: _decode does not count again
+    if _HAS_ORJSON and type(body) is bytes and len(body) <= max_depth:
+        digits = len(body) - len(body.translate(None, _DIGITS))
+        if digits < _BIG_INT_DIGITS:
+            try:
+                return _ORJSON_LOADS(body)
+            except ValueError:
+                pass  # decoded again below, for the 400 and its message
+    return _decode(body, max_depth, digits)
 
 
-def _decode(body: bytes | str, max_depth: int) -> Any:
+def _decode(body: bytes | str, max_depth: int, digits: int | None = None) -> Any:
     raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     # The depth scan only for bodies long enough to hold that many brackets, and the empty-body
     # test only once a parser has refused the body (both parsers refuse an empty one).
     if len(raw) > max_depth and json_depth_exceeds(raw, max_depth):
         raise BadRequest(f"JSON body is nested deeper than {max_depth} levels")
     try:
-        # The regex only when the body holds 19 digits at all (see json_loads).
-        if _HAS_ORJSON and (
-            len(raw) - len(raw.translate(None, _DIGITS)) < _BIG_INT_DIGITS
-            or _BIG_INT.search(raw) is None
-        ):
-            return orjson.loads(raw)
+        if _HAS_ORJSON:
+            # The regex only when the body holds 19 digits at all (see json_loads).
+            if digits is None:
+                digits = len(raw) - len(raw.translate(None, _DIGITS))
+            if digits < _BIG_INT_DIGITS or _BIG_INT.search(raw) is None:
+                return orjson.loads(raw)
         return json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:  # both decoders' errors are ValueErrors
         if not raw.strip():
