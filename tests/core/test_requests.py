@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -286,6 +288,45 @@ def test_stream_limit_separate_from_buffered_limit() -> None:
         assert client.post("/stream", content=b"s" * 500).status_code == 200
         assert client.post("/stream", content=b"s" * 1001).status_code == 413
         assert client.post("/body", content=b"s" * 11).status_code == 413
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/body", "/json"])
+@pytest.mark.parametrize(
+    ("bound", "declared", "status"),
+    [
+        (1000, b"999", 200),  # fewer digits than the bound: within it without int()
+        (1000, b"1000", 200),  # as many digits: compared, equal passes
+        (1000, b"1001", 413),
+        (1000, b"0999", 200),  # leading zeros: as many digits, compared as a number
+        (1000, b"00000000001001", 413),
+        (1000, b"99999999999999999999999", 413),
+        (0, b"0", 200),
+        (0, b"1", 413),
+        (None, b"99999999999999999999999", 200),  # unbounded: never refused for its size
+    ],
+)
+async def test_declared_length_against_the_bound_digit_by_digit(
+    path: str, bound: int | None, declared: bytes, status: int
+) -> None:
+    """body() and json() test a declared length with int() only when it has as many digits
+    as the bound (Limits._wide_length): the answer is the same as comparing the numbers."""
+    app = body_app(Limits(max_body_size=bound))
+    answer = await call(app, "POST", path, headers=[(b"content-length", declared)], chunks=[b""])
+    assert answer.status == (400 if status == 200 and path == "/json" else status)
+    if status == 413:
+        assert answer.receives == 0
+        assert f"{int(declared)} bytes exceeds the limit of {bound} bytes".encode() in answer.body
+
+
+def test_limits_wide_length_follows_max_body_size() -> None:
+    assert Limits()._wide_length == len(str(10 * 1024 * 1024))
+    assert Limits(max_body_size=0)._wide_length == 1
+    assert Limits(max_body_size=None)._wide_length == sys.maxsize
+    changed = dataclasses.replace(Limits(), max_body_size=12345)
+    assert changed._wide_length == 5
+    assert "_wide_length" not in repr(changed)
+    assert Limits(max_body_size=5) == dataclasses.replace(Limits(max_body_size=7), max_body_size=5)
 
 
 @pytest.mark.anyio
