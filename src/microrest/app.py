@@ -583,7 +583,8 @@ class App:
             # _call_prepared inlined, kept in step with it: a coroutine less for every style
             # built on prepared routes (VestesPy json 64.0k -> 62.0k instructions, callgrind).
             try:
-                answer: Any = route.endpoint(scope, receive)
+                endpoint = route.endpoint  # a local, as ``call`` below
+                answer: Any = endpoint(scope, receive)
                 if type(answer) is not tuple and not isinstance(answer, Response):
                     answer = await answer
                 if type(answer) is tuple:
@@ -600,8 +601,9 @@ class App:
                 await _guarded(self, route.app, answer, scope, receive, send)
             return
         request = Request(scope, receive)
+        call = route.call  # a local: LOAD_METHOD on a slot holding a function stays generic
         try:
-            result = await route.call(request)  # type: ignore[misc]
+            result = await call(request)  # type: ignore[misc]
             if isinstance(result, dict):
                 # The commonest answer: JSONResponse's bytes without building the object.
                 body = json_dumps(result)
@@ -709,8 +711,9 @@ class App:
     async def _call(self, route: Route, scope: Scope, receive: Receive, send: Send) -> None:
         """An ordinary route's handler, called and answered (``__call__`` inlines the same)."""
         request = Request(scope, receive)
+        call = route.call  # a local: LOAD_METHOD on a slot holding a function stays generic
         try:
-            result = await route.call(request)  # type: ignore[misc]
+            result = await call(request)  # type: ignore[misc]
             if isinstance(result, dict):
                 # The commonest answer: JSONResponse's bytes, sent below without building the
                 # object (param route 69.3k -> 57.1k instructions, callgrind). Subclasses too
@@ -802,7 +805,8 @@ class App:
         ``_call``, and only a ``Response`` answer, which may stream, is run under the guard.
         """
         try:
-            answer: Any = route.endpoint(scope, receive)
+            endpoint = route.endpoint  # a local, as in __call__
+            answer: Any = endpoint(scope, receive)
             if type(answer) is not tuple and not isinstance(answer, Response):
                 answer = await answer
             if type(answer) is tuple:
