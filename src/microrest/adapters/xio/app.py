@@ -49,6 +49,9 @@ CLIENTS_PATH = "/_xio"
 #: ``run(websocket=PORT)``, also at ``/``, where xio's own websocket server answered).
 WEBSOCKET_PATH = CLIENTS_PATH + "/ws"
 _new = object.__new__
+# Bound once: Python 3.11 compiles ``Request.from_scope(...)`` on the imported class as a plain
+# attribute read, which makes a bound method per call (see the measure at its call).
+_request_from_scope = Request.from_scope
 #: Methods a resource answers itself, before its handler, on its own path.
 _DESCRIBED = frozenset({"ABOUT", "API", "OPTIONS"})
 _CLIENT_FILES = {"xio.js": "text/javascript; charset=utf-8", "xio.php": "text/plain; charset=utf-8"}
@@ -519,7 +522,8 @@ class _Endpoint:
                 if body:
                     data = decoded(body, media_type, http)
             rest = scope["path_params"]["xio_rest"] if self.deeper else ""
-            req = Request.from_scope(
+            # (echo 82.4k -> 82.3k instructions, callgrind)
+            req = _request_from_scope(
                 scope,
                 method,
                 xmethod,
