@@ -60,7 +60,8 @@ logger = error_logger
 _new = object.__new__
 # The response caches' lookups, bound here: Python 3.11 compiles ``name.attr(...)`` for an
 # imported ``name`` as a plain attribute read (it expects a module), which for a dict makes a
-# bound method per call (echo 86.7k -> 86.1k instructions a request, callgrind).
+# bound method per call (echo 86.7k -> 85.7k, plaintext 59.8k -> 58.8k, param 72.4k -> 71.4k
+# instructions a request, callgrind).
 _raw_get = _RAW.get
 _length_get = _LENGTHS.get
 _finish = Response.finish  # likewise, a class's attribute read (answer_sync and _Rest)
